@@ -1,0 +1,3 @@
+"""wo-tui: maintenance work orders in the terminal."""
+
+__version__ = "0.1.0"

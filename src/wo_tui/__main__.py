@@ -1,0 +1,3 @@
+from wo_tui.cli import main
+
+main()

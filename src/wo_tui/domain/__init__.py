@@ -1,0 +1,1 @@
+"""Business rules over the store: importable and testable without Textual."""

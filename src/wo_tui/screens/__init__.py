@@ -1,0 +1,1 @@
+"""Textual screens: show the domain, collect keystrokes; no rules, no SQL."""

@@ -1,0 +1,1 @@
+"""Persistence: tables, the engine, sessions, migrations and read paths."""
