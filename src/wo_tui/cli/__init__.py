@@ -103,6 +103,18 @@ def main(ctx: click.Context, db: str | None, login: str | None, config: Path | N
         sys.exit(run_app(ctx.obj))
 
 
-from wo_tui.cli import commands  # noqa: E402  (registers the subcommands on ``main``)
+def _register_commands() -> None:
+    """Import every module of this package: each adds its subcommands to ``main``.
 
-__all__ = ["CliState", "commands", "main", "pass_state"]
+    Areas (setup, lifecycle verbs, data, PM, reports, operations) live in modules of
+    their own, so adding one never means editing a central list.
+    """
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(__path__):
+        if info.name != "run_app":
+            importlib.import_module(f"{__name__}.{info.name}")
+
+
+_register_commands()
