@@ -7,11 +7,13 @@ and audited like any other.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session, select
 
 from wo_tui.domain import permissions as perm
 from wo_tui.domain.permissions import Actor
-from wo_tui.domain.services import Ctx, _audit
+from wo_tui.domain.services import Ctx, _audit, _set
 from wo_tui.errors import NotFound, ValidationError
 from wo_tui.store.db import Store
 from wo_tui.store.models import Asset, Location, Part, Site, Team, User
@@ -34,7 +36,8 @@ def _user_row(
     display_name: str,
     team: str | None,
     rate_cents: int,
-) -> User:
+) -> tuple[User, dict[str, list[Any]]]:
+    """The user row saved, and ``{field: [old, new]}`` of what changed for the audit."""
     login = _name(login, "Login", 64)
     if role not in perm.ROLES:
         raise ValidationError(f"Role must be one of {', '.join(perm.ROLES)}, not {role!r}.")
@@ -49,22 +52,28 @@ def _user_row(
             s.flush()
         team_id = row.id
     user = s.exec(select(User).where(User.login == login)).first()
+    created = user is None
     if user is None:
-        user = User(login=login, display_name="", role=role)
-    user.display_name = clean_line(display_name) or login
-    user.role = role
-    user.team_id = team_id
-    user.hourly_rate_cents = rate_cents
-    user.active = True
+        user = User(login=login, display_name="", role="", active=False)
+    changes = _set(
+        user,
+        display_name=clean_line(display_name) or login,
+        role=role,
+        team_id=team_id,
+        hourly_rate_cents=rate_cents,
+        active=True,
+    )
+    if created:
+        changes = {"login": [None, login]} | {k: [None, new] for k, (_old, new) in changes.items()}
     s.add(user)
     s.flush()
-    return user
+    return user, changes
 
 
 def bootstrap_admin(store: Store, login: str, display_name: str = "") -> User:
     """Make ``login`` an admin; used by ``init`` before any user exists."""
     with store.write() as s:
-        user = _user_row(s, login, perm.ADMIN, display_name or login, None, 0)
+        user, _changes = _user_row(s, login, perm.ADMIN, display_name or login, None, 0)
         assert user.id is not None
         _audit(
             s,
@@ -89,19 +98,10 @@ def add_user(
     """Create or update a user (an admin's job)."""
     perm.require(ctx.actor, "manage_users")
     with ctx.store.write() as s:
-        existing = s.exec(select(User).where(User.login == login)).first()
-        before = (existing.role, existing.team_id, existing.hourly_rate_cents) if existing else None
-        user = _user_row(s, login, role, display_name, team, rate_cents)
+        existing = s.exec(select(User).where(User.login == login)).first() is not None
+        user, changes = _user_row(s, login, role, display_name, team, rate_cents)
         assert user.id is not None
-        after = (user.role, user.team_id, user.hourly_rate_cents)
-        _audit(
-            s,
-            ctx.actor,
-            "user",
-            user.id,
-            "update" if existing else "create",
-            {"role,team,rate": [list(before) if before else None, list(after)]},
-        )
+        _audit(s, ctx.actor, "user", user.id, "update" if existing else "create", changes)
     return user
 
 
@@ -111,23 +111,26 @@ def deactivate_user(ctx: Ctx, login: str) -> None:
         user = s.exec(select(User).where(User.login == login)).first()
         if user is None:
             raise NotFound(f"There is no user {login!r}.")
-        user.active = False
+        changes = _set(user, active=False)
         s.add(user)
         assert user.id is not None
-        _audit(s, ctx.actor, "user", user.id, "deactivate", {"active": [True, False]})
+        _audit(s, ctx.actor, "user", user.id, "deactivate", changes)
 
 
 def add_team(ctx: Ctx, name: str, weekly_capacity_minutes: int = 0) -> Team:
     perm.require(ctx.actor, "manage_users")
     with ctx.store.write() as s:
-        team = s.exec(select(Team).where(Team.name == name)).first() or Team(
-            name=_name(name, "Team", 100)
-        )
-        team.weekly_capacity_minutes = max(0, weekly_capacity_minutes)
+        team = s.exec(select(Team).where(Team.name == name)).first()
+        capacity = max(0, weekly_capacity_minutes)
+        if team is None:
+            team = Team(name=_name(name, "Team", 100), weekly_capacity_minutes=capacity)
+            changes = {"name": [None, team.name], "weekly_capacity_minutes": [None, capacity]}
+        else:
+            changes = _set(team, weekly_capacity_minutes=capacity)
         s.add(team)
         s.flush()
         assert team.id is not None
-        _audit(s, ctx.actor, "team", team.id, "save", {"name": [None, team.name]})
+        _audit(s, ctx.actor, "team", team.id, "save", changes)
     return team
 
 
@@ -215,15 +218,23 @@ def add_part(ctx: Ctx, number: str, name: str, unit_cost_cents: int, unit: str =
         raise ValidationError("A part cannot cost less than nothing.")
     with ctx.store.write() as s:
         number = _name(number, "Part number", 64)
-        part = s.exec(select(Part).where(Part.number == number)).first() or Part(
-            number=number, name=""
+        part = s.exec(select(Part).where(Part.number == number)).first()
+        created = part is None
+        if part is None:
+            part = Part(number=number, name="", unit="", active=False)
+        changes = _set(
+            part,
+            name=_name(name, "Part name"),
+            unit=clean_line(unit)[:16] or "ea",
+            unit_cost_cents=unit_cost_cents,
+            active=True,
         )
-        part.name = _name(name, "Part name")
-        part.unit = clean_line(unit)[:16] or "ea"
-        part.unit_cost_cents = unit_cost_cents
-        part.active = True
+        if created:
+            changes = {"number": [None, number]} | {
+                k: [None, new] for k, (_o, new) in changes.items()
+            }
         s.add(part)
         s.flush()
         assert part.id is not None
-        _audit(s, ctx.actor, "part", part.id, "save", {"cost": [None, unit_cost_cents]})
+        _audit(s, ctx.actor, "part", part.id, "save", changes)
     return part

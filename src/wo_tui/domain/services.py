@@ -10,6 +10,7 @@ nothing is written.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -647,7 +648,9 @@ def resume(ctx: Ctx, ref: str | int, *, expected_version: int | None = None) -> 
     return wo
 
 
-def _add_labour(s: Session, ctx: Ctx, wo: WorkOrder, entry: LabourInput) -> LabourEntry:
+def _checked_labour(entry: LabourInput) -> tuple[int, date]:
+    """Minutes and date of a labour entry, or the ``ValidationError`` a form shows;
+    no database needed, so closeout can list these with its other problems."""
     minutes = check_minutes(entry.minutes)
     today = clock.now().astimezone().date()
     work_date = entry.work_date or today
@@ -655,6 +658,18 @@ def _add_labour(s: Session, ctx: Ctx, wo: WorkOrder, entry: LabourInput) -> Labo
         raise ValidationError(f"Labour date {work_date} is in the future.")
     if work_date < EARLIEST_DATE:
         raise ValidationError(f"Labour date {work_date} is too far in the past.")
+    return minutes, work_date
+
+
+def _check_quantity(quantity: float) -> None:
+    if not math.isfinite(quantity) or quantity <= 0:
+        raise ValidationError("Quantity used must be more than zero.")
+    if quantity > MAX_QUANTITY:
+        raise ValidationError(f"Quantity {quantity:g} is not believable (limit {MAX_QUANTITY:,}).")
+
+
+def _add_labour(s: Session, ctx: Ctx, wo: WorkOrder, entry: LabourInput) -> LabourEntry:
+    minutes, work_date = _checked_labour(entry)
     if entry.login and entry.login != ctx.actor.login:
         perm.require(ctx.actor, "assign", "time for someone else")
         worker = _user_by_login(s, entry.login)
@@ -686,12 +701,7 @@ def _add_labour(s: Session, ctx: Ctx, wo: WorkOrder, entry: LabourInput) -> Labo
 
 
 def _add_part(s: Session, ctx: Ctx, wo: WorkOrder, item: PartInput) -> PartUsage:
-    if not item.quantity or item.quantity <= 0:
-        raise ValidationError("Quantity used must be more than zero.")
-    if item.quantity > MAX_QUANTITY:
-        raise ValidationError(
-            f"Quantity {item.quantity:g} is not believable (limit {MAX_QUANTITY:,})."
-        )
+    _check_quantity(item.quantity)
     part = s.exec(select(Part).where(Part.number == item.part_number.strip())).first()
     if part is None or not part.active:
         raise NotFound(f"There is no part {item.part_number!r} in the catalogue.")
@@ -797,6 +807,16 @@ def closeout_problems(
         problems.append(f"Resolution notes are longer than {MAX_TEXT:,} characters.")
     if labour_count + len(c.labour) == 0:
         problems.append("Labour: log at least one time entry.")
+    for entry in c.labour:
+        try:
+            _checked_labour(entry)
+        except ValidationError as exc:
+            problems.append(f"Labour: {exc.message}")
+    for item in c.parts:
+        try:
+            _check_quantity(item.quantity)
+        except ValidationError as exc:
+            problems.append(f"Parts: {item.part_number}: {exc.message}")
     if parts_count + len(c.parts) == 0 and not c.no_parts_used:
         problems.append("Parts: add the parts used, or tick 'no parts used'.")
     if parts_count + len(c.parts) > 0 and c.no_parts_used:
@@ -817,6 +837,8 @@ def closeout_problems(
         fu = c.follow_up_work
         if fu is None or not clean(fu.description).strip():
             problems.append("Follow-up: describe the work that is still needed.")
+        elif len(clean(fu.description).strip()) > MAX_TEXT:
+            problems.append(f"Follow-up: the description is longer than {MAX_TEXT:,} characters.")
         elif fu.urgency not in sla.LEVELS or fu.impact not in sla.LEVELS:
             problems.append("Follow-up: urgency and impact must be 1, 2 or 3.")
     return problems
