@@ -1,0 +1,166 @@
+"""Reads the intake and closeout forms need: choice lists and the work order being closed.
+
+Kept apart from ``store.queries`` (the board's paged reads) because these are small,
+whole lists fetched once when a form opens, and the screens may not import SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import col, select
+
+from wo_tui.domain import lifecycle as lc
+from wo_tui.domain.refs import parse_wo, req_label, wo_label
+from wo_tui.errors import NotFound
+from wo_tui.store.db import Store
+from wo_tui.store.models import (
+    Asset,
+    LabourEntry,
+    Location,
+    Part,
+    PartUsage,
+    User,
+    WorkOrder,
+    WorkRequest,
+)
+
+CHOICE_LIMIT = 20_000
+"""A type-ahead list is held in memory; beyond this many rows a site needs a search box."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One entry of a type-ahead list: the key that is saved and words to match and show."""
+
+    key: str
+    name: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class OpenWork:
+    """Work already raised on an asset: the intake form warns of a possible duplicate."""
+
+    label: str
+    status: str
+    title: str
+
+
+@dataclass(frozen=True)
+class LoggedLabour:
+    id: int
+    login: str
+    work_date: date
+    minutes: int
+
+
+@dataclass(frozen=True)
+class LoggedPart:
+    id: int
+    part_number: str
+    name: str
+    quantity: float
+
+
+@dataclass(frozen=True)
+class CloseoutTarget:
+    """The work order a closeout form completes, with what is already logged on it."""
+
+    number: int
+    label: str
+    title: str
+    kind: str
+    status: str
+    version: int
+    asset: str
+    labour: list[LoggedLabour] = field(default_factory=list)
+    parts: list[LoggedPart] = field(default_factory=list)
+
+
+def asset_choices(store: Store) -> list[Choice]:
+    with store.read() as s:
+        rows = s.exec(
+            select(Asset.tag, Asset.name, Location.path)
+            .join(Location, col(Location.id) == col(Asset.location_id), isouter=True)
+            .order_by(col(Asset.tag))
+            .limit(CHOICE_LIMIT)
+        ).all()
+    return [Choice(tag, name, path or "") for tag, name, path in rows]
+
+
+def location_choices(store: Store) -> list[tuple[int, str]]:
+    with store.read() as s:
+        rows = s.exec(
+            select(Location.id, Location.path, Location.name)
+            .order_by(col(Location.path), col(Location.name))
+            .limit(CHOICE_LIMIT)
+        ).all()
+    return [(loc_id, path or name) for loc_id, path, name in rows if loc_id is not None]
+
+
+def part_choices(store: Store) -> list[Choice]:
+    with store.read() as s:
+        rows = s.exec(
+            select(Part.number, Part.name, Part.unit)
+            .where(col(Part.active).is_(True))
+            .order_by(col(Part.number))
+            .limit(CHOICE_LIMIT)
+        ).all()
+    return [Choice(number, name, unit) for number, name, unit in rows]
+
+
+def open_work_for_asset(store: Store, tag: str, limit: int = 5) -> list[OpenWork]:
+    """Active work orders and untriaged requests on the asset, newest first."""
+    with store.read() as s:
+        asset_id = s.exec(select(Asset.id).where(Asset.tag == tag)).first()
+        if asset_id is None:
+            return []
+        orders = s.exec(
+            select(WorkOrder.number, WorkOrder.status, WorkOrder.title)
+            .where(WorkOrder.asset_id == asset_id, col(WorkOrder.status).in_(lc.ACTIVE))
+            .order_by(col(WorkOrder.requested_at).desc(), col(WorkOrder.id).desc())
+            .limit(limit)
+        ).all()
+        requests = s.exec(
+            select(WorkRequest.number, WorkRequest.title)
+            .where(WorkRequest.asset_id == asset_id, WorkRequest.status == lc.REQ_NEW)
+            .order_by(col(WorkRequest.submitted_at).desc(), col(WorkRequest.id).desc())
+            .limit(limit)
+        ).all()
+    found = [OpenWork(wo_label(n), lc.STATUS_LABELS[st], t) for n, st, t in orders]
+    found += [OpenWork(req_label(n), "awaiting triage", t) for n, t in requests]
+    return found[:limit]
+
+
+def closeout_target(store: Store, ref: str | int) -> CloseoutTarget:
+    number = parse_wo(ref)
+    with store.read() as s:
+        wo = s.exec(select(WorkOrder).where(WorkOrder.number == number)).first()
+        if wo is None or wo.id is None:
+            raise NotFound(f"There is no work order {wo_label(number)}.")
+        tag = s.exec(select(Asset.tag).where(Asset.id == wo.asset_id)).first() or ""
+        labour = s.exec(
+            select(LabourEntry.id, User.login, LabourEntry.work_date, LabourEntry.minutes)
+            .join(User, col(User.id) == col(LabourEntry.user_id))
+            .where(LabourEntry.work_order_id == wo.id)
+            .order_by(col(LabourEntry.id))
+        ).all()
+        parts = s.exec(
+            select(PartUsage.id, Part.number, Part.name, PartUsage.quantity)
+            .join(Part, col(Part.id) == col(PartUsage.part_id))
+            .where(PartUsage.work_order_id == wo.id)
+            .order_by(col(PartUsage.id))
+        ).all()
+    return CloseoutTarget(
+        number=wo.number,
+        label=wo_label(wo.number),
+        title=wo.title,
+        kind=wo.kind,
+        status=wo.status,
+        version=wo.version,
+        asset=tag,
+        labour=[LoggedLabour(i, lg, d, m) for i, lg, d, m in labour if i is not None],
+        parts=[LoggedPart(i, n, nm, q) for i, n, nm, q in parts if i is not None],
+    )

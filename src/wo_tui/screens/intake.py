@@ -1,0 +1,450 @@
+"""New request: the form a requester or dispatcher fills when something is wrong.
+
+Priority and due dates are shown live from the site's SLA policy while urgency and
+impact change, so the person asking sees what their choice means before sending it.
+When the chosen asset already has open work, it is shown before submit (a possible
+duplicate). ``TypeAhead`` lives here and is shared with the closeout form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.suggester import Suggester
+from textual.widgets import Footer, Header, Input, Label, Select, Static, TextArea
+
+from wo_tui import clock
+from wo_tui.domain import formreads, sla
+from wo_tui.domain import lifecycle as lc
+from wo_tui.domain import services as sv
+from wo_tui.domain.formreads import Choice, OpenWork
+from wo_tui.domain.refs import req_label
+from wo_tui.domain.services import Ctx
+from wo_tui.errors import ValidationError, WoError
+from wo_tui.screens.base import WoScreen
+from wo_tui.text import clean, clean_line
+
+LEVEL_OPTIONS: list[tuple[str, int]] = [(f"{n} {name}", n) for n, name in sla.LEVELS.items()]
+MAX_CANDIDATES = 3
+
+
+def when(moment: datetime) -> str:
+    """A time as people at the site read it (local time)."""
+    return moment.astimezone().strftime("%a %d %b %H:%M")
+
+
+def priority_line(ctx: Ctx, urgency: int, impact: int) -> Content:
+    """``P3 high - response by ... - resolution by ...`` for work raised now."""
+    prio = sla.priority(urgency, impact)
+    response, resolution = sla.due_dates(clock.now(), prio, ctx.settings.sla)
+    return Content.from_markup(
+        "[b]$prio[/b]  respond by $response  resolve by $resolution",
+        prio=sla.PRIORITY_LABELS[prio],
+        response=when(response),
+        resolution=when(resolution),
+    )
+
+
+class _ChoiceSuggester(Suggester):
+    """Completes a key (tag, part number, code) or a name from its first letters."""
+
+    def __init__(self) -> None:
+        super().__init__(use_cache=False, case_sensitive=False)
+        self.choices: list[Choice] = []
+
+    async def get_suggestion(self, value: str) -> str | None:
+        for choice in self.choices:
+            if choice.key.casefold().startswith(value):
+                return choice.key
+        for choice in self.choices:
+            if choice.name.casefold().startswith(value):
+                return choice.name
+        return None
+
+
+@dataclass(frozen=True)
+class Match:
+    """What the typed text stands for: one choice, several, or nothing."""
+
+    choice: Choice | None
+    candidates: list[Choice]
+
+
+def match(choices: list[Choice], typed: str) -> Match:
+    """An exact key or name wins; otherwise the choices whose key or name contain the text."""
+    text = clean_line(typed).casefold()
+    if not text:
+        return Match(None, [])
+    for choice in choices:
+        if choice.key.casefold() == text:
+            return Match(choice, [choice])
+    named = [c for c in choices if c.name.casefold() == text]
+    if len(named) == 1:
+        return Match(named[0], named)
+    found = [c for c in choices if text in c.key.casefold() or text in c.name.casefold()]
+    return Match(found[0] if len(found) == 1 else None, found)
+
+
+class TypeAhead(Vertical):
+    """An input that picks one of a list by key or name, with a line saying what it picked.
+
+    ``right`` accepts the completion; ``enter`` takes the first match and moves on.
+    """
+
+    DEFAULT_CSS = """
+    TypeAhead { height: auto; }
+    TypeAhead > .hint { height: 1; color: $text-muted; padding: 0 1; }
+    TypeAhead > .hint.-bad { color: $error; }
+    """
+
+    class Picked(Message):
+        """The choice the text stands for changed (``None``: nothing or ambiguous)."""
+
+        def __init__(self, typeahead: TypeAhead, choice: Choice | None) -> None:
+            super().__init__()
+            self.typeahead = typeahead
+            self.choice = choice
+
+        @property
+        def control(self) -> TypeAhead:
+            return self.typeahead
+
+    def __init__(self, placeholder: str, *, what: str, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._placeholder = placeholder
+        self._what = what
+        self._suggester = _ChoiceSuggester()
+        self._current: Match = Match(None, [])
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder=self._placeholder, suggester=self._suggester, compact=True)
+        yield Static("", classes="hint", markup=False)
+
+    @property
+    def input(self) -> Input:
+        return self.query_one(Input)
+
+    @property
+    def choice(self) -> Choice | None:
+        return self._current.choice
+
+    @property
+    def text(self) -> str:
+        return clean_line(self.input.value)
+
+    def set_choices(self, choices: list[Choice]) -> None:
+        self._suggester.choices = choices
+        self._refresh_match()
+
+    def clear(self) -> None:
+        self.input.value = ""
+        self._refresh_match()
+
+    def problem(self) -> str | None:
+        """Why the typed text picks nothing, or ``None`` when it is empty or fine."""
+        if not self.text or self.choice is not None:
+            return None
+        if self._current.candidates:
+            return f"{self._what}: {self.text!r} matches several; type more or press enter."
+        return f"{self._what}: nothing matches {self.text!r}."
+
+    @on(Input.Changed)
+    def _typed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._refresh_match()
+
+    @on(Input.Submitted)
+    def _take_first(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.choice is None and self._current.candidates:
+            self.input.value = self._current.candidates[0].key
+        if self.choice is not None or not self.text:
+            self.screen.focus_next()
+
+    def _refresh_match(self) -> None:
+        previous = self._current.choice
+        self._current = match(self._suggester.choices, self.input.value)
+        hint = self.query_one(".hint", Static)
+        hint.set_class(bool(self.text) and self.choice is None, "-bad")
+        hint.update(self._hint())
+        if self._current.choice != previous:
+            self.post_message(self.Picked(self, self._current.choice))
+
+    def _hint(self) -> Content:
+        found = self._current
+        if found.choice is not None:
+            c = found.choice
+            return Content.from_markup(
+                "[b]$key[/b] $name [dim]$detail[/]", key=c.key, name=c.name, detail=c.detail
+            )
+        if not self.text:
+            return Content("")
+        if not found.candidates:
+            return Content.from_markup("no $what matches", what=self._what.lower())
+        shown = ", ".join(f"{c.key} {c.name}" for c in found.candidates[:MAX_CANDIDATES])
+        more = len(found.candidates) - MAX_CANDIDATES
+        return Content.from_markup(
+            "$n match: $shown$more  (enter takes the first)",
+            n=str(len(found.candidates)),
+            shown=shown,
+            more=f" +{more}" if more > 0 else "",
+        )
+
+
+class IntakeScreen(WoScreen):
+    """Raise a request: who asks, about what, how bad."""
+
+    HELP = "Raise a work request. Tab moves between fields; ctrl+s sends it."
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "submit", "Submit", id="intake_submit", priority=True),
+        Binding("ctrl+r", "reset", "Clear form", id="intake_reset"),
+    ]
+    DEFAULT_CSS = """
+    IntakeScreen #form { padding: 0 1; }
+    IntakeScreen .row { height: auto; margin-top: 1; }
+    IntakeScreen .row > Label { width: 12; }
+    IntakeScreen .row > Input, IntakeScreen .row > Select, IntakeScreen .row > TypeAhead {
+        width: 1fr;
+    }
+    IntakeScreen .row > .narrow { width: 1fr; max-width: 24; margin-right: 2; }
+    IntakeScreen .row > .gap { width: 9; }
+    IntakeScreen #description { height: 1fr; min-height: 4; }
+    IntakeScreen #description-label { margin-top: 1; }
+    IntakeScreen #priority { height: 1; }
+    IntakeScreen #duplicates { height: auto; color: $warning; }
+    IntakeScreen #problems { height: auto; }
+    IntakeScreen #result { height: auto; color: $success; }
+    IntakeScreen #location-from { width: 1fr; color: $text-muted; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._submitting = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="form", can_focus=False):
+            yield Static("", id="result")
+            yield Static("", id="problems", classes="problems")
+            with Horizontal(classes="row"):
+                yield Label("Requester")
+                yield Input(placeholder="name", id="requester", compact=True, classes="narrow")
+                yield Label("Contact", classes="gap")
+                yield Input(placeholder="phone, email, room", id="contact", compact=True)
+            with Horizontal(classes="row"):
+                yield Label("Source")
+                yield Select(
+                    [(s, s) for s in lc.SOURCES],
+                    value=lc.SOURCES[0],
+                    allow_blank=False,
+                    id="source",
+                    compact=True,
+                    classes="narrow",
+                )
+            with Horizontal(classes="row"):
+                yield Label("Asset")
+                yield TypeAhead("tag or name (optional)", what="Asset", id="asset")
+            with Horizontal(classes="row"):
+                yield Label("Location")
+                yield Select[int](
+                    [], prompt="where, when there is no asset", id="location", compact=True
+                )
+                yield Static("", id="location-from", markup=False)
+            yield Label("Description (first line is the title)", id="description-label")
+            yield TextArea(id="description", compact=True)
+            with Horizontal(classes="row"):
+                yield Label("Urgency")
+                yield Select(
+                    LEVEL_OPTIONS,
+                    value=2,
+                    allow_blank=False,
+                    id="urgency",
+                    compact=True,
+                    classes="narrow",
+                )
+                yield Label("Impact", classes="gap")
+                yield Select(
+                    LEVEL_OPTIONS,
+                    value=2,
+                    allow_blank=False,
+                    id="impact",
+                    compact=True,
+                    classes="narrow",
+                )
+            yield Static("", id="priority")
+            yield Static("", id="duplicates")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for quiet in ("#location-from", "#result", "#problems"):
+            self.query_one(quiet).display = False
+        self._show_priority()
+        self.reload()
+        self.query_one("#requester", Input).focus()
+
+    def reload(self) -> None:
+        self.run_db(formreads.asset_choices, self.ctx.store, then=self._got_assets, group="assets")
+        self.run_db(
+            formreads.location_choices, self.ctx.store, then=self._got_locations, group="locs"
+        )
+
+    def on_data_changed(self) -> None:
+        """Only the choice lists come from the database; typed text is never touched."""
+        self.reload()
+        self._check_duplicates()
+
+    def _got_assets(self, choices: list[Choice]) -> None:
+        self.query_one("#asset", TypeAhead).set_choices(choices)
+
+    def _got_locations(self, locations: list[tuple[int, str]]) -> None:
+        select = self.query_one("#location", Select)
+        current = select.value
+        select.set_options([(Text(clean_line(path)), loc_id) for loc_id, path in locations])
+        if current != Select.NULL and any(loc_id == current for loc_id, _ in locations):
+            select.value = current
+
+    @on(Select.Changed, "#urgency, #impact")
+    def _level_changed(self) -> None:
+        self._show_priority()
+
+    def _levels(self) -> tuple[int, int]:
+        urgency = self.query_one("#urgency", Select).value
+        impact = self.query_one("#impact", Select).value
+        assert isinstance(urgency, int) and isinstance(impact, int)
+        return urgency, impact
+
+    def _show_priority(self) -> None:
+        self.query_one("#priority", Static).update(
+            Content("Priority ") + priority_line(self.ctx, *self._levels())
+        )
+
+    @on(TypeAhead.Picked, "#asset")
+    def _asset_picked(self, event: TypeAhead.Picked) -> None:
+        choice = event.choice
+        location = self.query_one("#location", Select)
+        source = self.query_one("#location-from", Static)
+        location.display = choice is None
+        source.display = choice is not None
+        if choice is not None:
+            source.update(Text(f"{clean_line(choice.detail) or '-'} (from the asset)"))
+        self._check_duplicates()
+
+    def _check_duplicates(self) -> None:
+        choice = self.query_one("#asset", TypeAhead).choice
+        if choice is None:
+            self._show_duplicates("", [])
+            return
+        self.run_db(
+            formreads.open_work_for_asset,
+            self.ctx.store,
+            choice.key,
+            then=lambda found: self._show_duplicates(choice.key, found),
+            group="duplicates",
+            exclusive=True,
+        )
+
+    def _show_duplicates(self, tag: str, found: list[OpenWork]) -> None:
+        box = self.query_one("#duplicates", Static)
+        if not found:
+            box.update("")
+            return
+        lines = [Content.from_markup("[b]Possible duplicate[/b] - open work on $tag:", tag=tag)]
+        lines += [
+            Content.from_markup(
+                "  $label  $status  $title",
+                label=w.label,
+                status=w.status,
+                title=clean_line(w.title),
+            )
+            for w in found
+        ]
+        box.update(Content("\n").join(lines))
+
+    def _problems_here(self) -> list[str]:
+        problems = []
+        if not clean_line(self.query_one("#requester", Input).value):
+            problems.append("Requester is empty: say who is asking.")
+        if not clean(self.query_one("#description", TextArea).text).strip():
+            problems.append("Description is empty: write what is needed.")
+        asset_problem = self.query_one("#asset", TypeAhead).problem()
+        if asset_problem:
+            problems.append(asset_problem)
+        return problems
+
+    def _show_problems(self, problems: list[str]) -> None:
+        box = self.query_one("#problems", Static)
+        box.update(Text("\n".join(f"- {p}" for p in problems)))
+        box.display = bool(problems)
+        if problems:
+            self.query_one("#result", Static).display = False
+            box.scroll_visible()
+
+    def action_submit(self) -> None:
+        if self._submitting:
+            return
+        problems = self._problems_here()
+        self._show_problems(problems)
+        if problems:
+            return
+        asset = self.query_one("#asset", TypeAhead).choice
+        location = self.query_one("#location", Select).value
+        source = self.query_one("#source", Select).value
+        urgency, impact = self._levels()
+        self._submitting = True
+        self.run_db(
+            sv.submit_request,
+            self.ctx,
+            requester=self.query_one("#requester", Input).value,
+            contact=self.query_one("#contact", Input).value,
+            source=str(source),
+            asset_tag=asset.key if asset else None,
+            location_id=location if asset is None and isinstance(location, int) else None,
+            description=self.query_one("#description", TextArea).text,
+            urgency=urgency,
+            impact=impact,
+            then=self._submitted,
+            on_error=self._refused,
+        )
+
+    def _submitted(self, request: Any) -> None:
+        self._submitting = False
+        label = req_label(request.number)
+        self.action_reset()
+        result = self.query_one("#result", Static)
+        result.update(
+            Content.from_markup(
+                "[b]$label[/b] submitted: $title", label=label, title=clean_line(request.title)
+            )
+        )
+        result.display = True
+        self.notify(f"{label} submitted.", markup=False)
+
+    def _refused(self, error: WoError) -> None:
+        self._submitting = False
+        if isinstance(error, ValidationError):
+            self._show_problems(error.problems)
+        else:
+            self.show_error(error)
+
+    def action_reset(self) -> None:
+        for field in ("#requester", "#contact"):
+            self.query_one(field, Input).value = ""
+        self.query_one("#asset", TypeAhead).clear()
+        self.query_one("#location", Select).clear()
+        self.query_one("#source", Select).value = lc.SOURCES[0]
+        self.query_one("#description", TextArea).clear()
+        self.query_one("#urgency", Select).value = 2
+        self.query_one("#impact", Select).value = 2
+        self.query_one("#result", Static).display = False
+        self._show_problems([])
+        self._show_duplicates("", [])
+        self.query_one("#requester", Input).focus()

@@ -1,0 +1,24 @@
+"""Helpers shared by the forms tests (a plain module: the tests folder is not a package)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+SIZE = (80, 24)
+WIDE = (120, 40)
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Let database workers finish and their results reach the screen."""
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def shown(app: Any, selector: str) -> str:
+    """The plain text a Static on the current screen shows."""
+    return str(app.screen.query_one(selector, Static).render())
