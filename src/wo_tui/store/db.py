@@ -8,14 +8,20 @@ own. Writes therefore begin ``IMMEDIATE`` (a deferred transaction that reads and
 then writes fails at once with "database is locked" whatever the busy timeout),
 sessions last one action, and every connection waits up to ``BUSY_TIMEOUT_MS``
 for the lock instead of failing.
+
+PostgreSQL gets none of that: it runs READ COMMITTED with row locks, waits the same
+``BUSY_TIMEOUT_MS`` for a lock (``lock_timeout``), and drops a session that sits
+idle inside a transaction, so a hung client cannot hold the numbering row forever.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sqlite3
 import stat
+import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -45,6 +51,10 @@ need not load them to know whether the schema is current."""
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 FILE_MODE = 0o660
+PG_IDLE_IN_TRANSACTION_MS = 60_000
+CHANGE_WINDOW = 1000
+"""Audit ids near the newest that ``change_token`` counts on PostgreSQL: a transaction
+that took its id earlier but committed later still changes the token."""
 
 
 def normalize_url(db: str) -> str:
@@ -57,10 +67,44 @@ def normalize_url(db: str) -> str:
     return f"sqlite:///{Path(db).expanduser().absolute()}"
 
 
+def _translate_server(msg: str, place: str) -> StoreError | None:
+    """PostgreSQL's own wording for the cases a person can act on."""
+    first = msg.strip().splitlines()[0] if msg.strip() else msg
+    if "lock timeout" in msg or "deadlock detected" in msg or "could not serialize" in msg:
+        return DatabaseLocked(
+            f"The database is busy: another user held the record for more than "
+            f"{BUSY_TIMEOUT_MS // 1000} s{place}. Nothing was saved; try again."
+        )
+    if "permission denied" in msg:
+        return ReadOnlyDatabase(
+            f"The database server does not let you change this{place}: {first}. "
+            "Ask the administrator for write access."
+        )
+    if "no space left" in msg or "disk full" in msg:
+        return DiskFull(f"The disk holding the database is full{place}: nothing was saved.")
+    if (
+        "authentication failed" in msg
+        or "pg_hba.conf" in msg
+        or ("role" in msg and "does not" in msg)
+    ):
+        return StoreError(f"The database server did not accept you{place}: {first}.")
+    if "database" in msg and "does not exist" in msg:
+        return StoreError(
+            f"The database server has no such database{place}: create it first "
+            "(createdb), then run wo-tui init."
+        )
+    if "connection" in msg and ("refused" in msg or "failed" in msg or "timeout" in msg):
+        return StoreError(f"Cannot reach the database server{place}: {first}.")
+    return None
+
+
 def translate(exc: Exception, where: str = "") -> StoreError:
     """Turn a driver error into one sentence a person can act on."""
     msg = str(getattr(exc, "orig", exc)).lower()
     place = f" ({where})" if where else ""
+    server = _translate_server(msg, place)
+    if server is not None:
+        return server
     if "locked" in msg or "busy" in msg:
         return DatabaseLocked(
             f"The database is busy: another user held it for more than "
@@ -145,7 +189,10 @@ class Store:
 
         On SQLite it is ``PRAGMA data_version`` on one dedicated connection (the
         value is per connection, so the same one must be asked each time). Elsewhere
-        it is the newest audit event id: every change writes one.
+        every change writes an audit event: the token combines the newest id with how
+        many of the last ``CHANGE_WINDOW`` ids exist, because ids are handed out before
+        commit and a slower transaction can commit an older id after a newer one. Both
+        come from the primary key index, so a poll stays cheap at any size.
         """
         try:
             if self.is_sqlite and self.path is not None:
@@ -156,19 +203,28 @@ class Store:
                         )
                     return int(self._poll_conn.execute("PRAGMA data_version").fetchone()[0])
             with self.engine.connect() as conn:
-                return int(
-                    conn.execute(text("SELECT coalesce(max(id), 0) FROM audit_event")).scalar_one()
-                )
+                newest, recent = conn.execute(
+                    text(
+                        "SELECT coalesce(max(id), 0), count(*) FROM audit_event "
+                        "WHERE id > (SELECT coalesce(max(id), 0) FROM audit_event) - :w"
+                    ),
+                    {"w": CHANGE_WINDOW},
+                ).one()
+                return int(newest) * (CHANGE_WINDOW + 1) + int(recent)
         except (sqlite3.Error, OperationalError, DatabaseError) as exc:
             raise translate(exc, self.label) from exc
 
     def backup(self, dest: Path) -> None:
-        """Copy the database while others keep writing (SQLite online backup API)."""
-        if not self.is_sqlite or self.path is None:
-            raise StoreError("backup PATH copies SQLite files; use pg_dump for PostgreSQL.")
+        """Copy the database while others keep writing (SQLite online backup API;
+        ``pg_dump`` in its custom format on PostgreSQL, which ``pg_restore`` reads)."""
         dest = dest.expanduser().absolute()
         if dest.exists():
             raise StoreError(f"{dest} already exists: choose a new file name for the backup.")
+        if not self.is_sqlite:
+            self._pg_dump(dest)
+            return
+        if self.path is None:
+            raise StoreError("This database has no file to copy.")
         try:
             src = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
             try:
@@ -183,6 +239,64 @@ class Store:
                 src.close()
         except sqlite3.Error as exc:
             raise translate(exc, str(dest)) from exc
+
+    def _pg_dump(self, dest: Path) -> None:
+        """Run ``pg_dump``: it takes a consistent snapshot without blocking writers.
+
+        The password, if the URL has one, goes through the environment, never the
+        command line, where other accounts could read it.
+        """
+        tool = shutil.which("pg_dump")
+        if tool is None:
+            raise StoreError(
+                "pg_dump was not found: install the PostgreSQL client tools "
+                "(Debian/Ubuntu: apt install postgresql-client) to back up this database."
+            )
+        url = make_url(self.url)
+        env = dict(os.environ)
+        if url.password:
+            env["PGPASSWORD"] = str(url.password)
+        conninfo = url.set(drivername="postgresql", password=None).render_as_string(
+            hide_password=False
+        )
+        try:
+            _create_file(dest)
+        except OSError as exc:
+            raise StoreError(f"Cannot create {dest}: {exc.strerror}.") from exc
+        done = subprocess.run(
+            [tool, "--format=custom", f"--file={dest}", f"--dbname={conninfo}"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            dest.unlink(missing_ok=True)
+            lines = done.stderr.strip().splitlines()
+            raise StoreError(
+                f"pg_dump could not back up {self.label}: "
+                f"{lines[-1] if lines else 'exit code ' + str(done.returncode)}."
+            )
+
+    def sync_id_sequences(self) -> None:
+        """After rows were inserted with explicit ids (a bulk import), move every id
+        sequence past the largest id, so the next ordinary insert cannot collide.
+        SQLite needs nothing: it takes the next id from the table itself."""
+        if self.is_sqlite:
+            return
+        from wo_tui.store.models import metadata
+
+        with self.write() as s:
+            for table in metadata.sorted_tables:
+                if "id" not in table.c:
+                    continue
+                s.execute(
+                    text(
+                        "SELECT setval(pg_get_serial_sequence(:t, 'id'), "
+                        f"coalesce((SELECT max(id) FROM {table.name}), 0) + 1, false)"
+                    ),
+                    {"t": table.name},
+                )
 
     def close(self) -> None:
         with self._poll_lock:
@@ -244,13 +358,7 @@ def open_store(db: str, *, create: bool = False, migrate: bool = True) -> Store:
     url = normalize_url(db)
     sa_url = make_url(url)
     if sa_url.get_backend_name() != "sqlite":
-        engine = create_engine(url, pool_pre_ping=True)
-        store = Store(url=url, engine=engine)
-        if migrate:
-            from wo_tui.store.migrate import upgrade
-
-            upgrade(store)
-        return store
+        return _open_server(url, migrate=migrate)
 
     if not sa_url.database or sa_url.database == ":memory:":
         raise StoreError("An in-memory database cannot be shared: give a file path.")
@@ -289,6 +397,51 @@ def open_store(db: str, *, create: bool = False, migrate: bool = True) -> Store:
     except (OperationalError, DatabaseError, sqlite3.Error) as exc:
         store.close()
         raise translate(exc, str(path)) from exc
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def _open_server(url: str, *, migrate: bool) -> Store:
+    """PostgreSQL: the database must exist (a DBA creates it); the schema is ours."""
+    sa_url = make_url(url)
+    options = " ".join(
+        part
+        for part in (
+            str(sa_url.query.get("options", "")),
+            f"-c lock_timeout={BUSY_TIMEOUT_MS}",
+            f"-c idle_in_transaction_session_timeout={PG_IDLE_IN_TRANSACTION_MS}",
+        )
+        if part
+    )
+    try:
+        engine = create_engine(
+            url,
+            pool_pre_ping=True,
+            isolation_level="READ COMMITTED",
+            connect_args={
+                "options": options,
+                "application_name": "wo-tui",
+                "connect_timeout": BUSY_TIMEOUT_MS // 1000,
+            },
+        )
+    except ImportError as exc:
+        raise StoreError(
+            "PostgreSQL support is not installed: pip install 'wo-tui[postgres]'."
+        ) from exc
+    store = Store(url=url, engine=engine)
+    try:
+        if migrate:
+            from wo_tui.store.migrate import upgrade
+
+            upgrade(store)
+        else:
+            with engine.connect():
+                pass
+    except (OperationalError, ProgrammingError, DatabaseError) as exc:
+        store.close()
+        raise translate(exc, store.label) from exc
     except BaseException:
         store.close()
         raise

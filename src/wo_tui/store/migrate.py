@@ -100,6 +100,7 @@ def upgrade(store: Store, target: str = "head") -> bool:
             conn = conn.execution_options(sqlite_begin="IMMEDIATE")
         with conn.begin():
             if not store.is_sqlite:
+                conn.execute(text(f"SET LOCAL lock_timeout = {MIGRATION_BUSY_TIMEOUT_MS}"))
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_MIGRATION_LOCK})
             before = _locked_revision(conn)
             command.upgrade(alembic_config(conn), target)
