@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from sqlalchemy import func
 from sqlmodel import col, select
 
 from wo_tui.domain import lifecycle as lc
 from wo_tui.domain.refs import parse_wo, req_label, wo_label
+from wo_tui.domain.services import Closeout, Ctx, closeout_problems
 from wo_tui.errors import NotFound
 from wo_tui.store.db import Store
 from wo_tui.store.models import (
@@ -164,3 +166,18 @@ def closeout_target(store: Store, ref: str | int) -> CloseoutTarget:
         labour=[LoggedLabour(i, lg, d, m) for i, lg, d, m in labour if i is not None],
         parts=[LoggedPart(i, n, nm, q) for i, n, nm, q in parts if i is not None],
     )
+
+
+def closeout_check(ctx: Ctx, ref: str | int, closeout: Closeout) -> list[str]:
+    """What ``complete`` would refuse, without writing: the form lists it with its own."""
+    with ctx.store.read() as s:
+        wo = s.exec(select(WorkOrder).where(WorkOrder.number == parse_wo(ref))).first()
+        if wo is None:
+            raise NotFound(f"There is no work order {wo_label(parse_wo(ref))}.")
+        labour = s.exec(
+            select(func.count()).select_from(LabourEntry).where(LabourEntry.work_order_id == wo.id)
+        ).one()
+        parts = s.exec(
+            select(func.count()).select_from(PartUsage).where(PartUsage.work_order_id == wo.id)
+        ).one()
+    return closeout_problems(ctx, wo, closeout, labour, parts)

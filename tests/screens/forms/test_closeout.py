@@ -1,0 +1,108 @@
+"""Closeout by keystrokes: every missing thing listed at once, input kept; a full one saves it all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from formkit import SIZE, settle, shown
+from sqlmodel import col, select
+
+from wo_tui.domain import lifecycle as lc
+from wo_tui.domain import services as sv
+from wo_tui.screens.closeout import CloseoutScreen
+from wo_tui.store.models import LabourEntry, Part, PartUsage, WorkOrder
+
+
+def started_work(site: Any) -> int:
+    req = sv.submit_request(
+        site.requester,
+        requester="Rita",
+        description="Pump leaking",
+        urgency=2,
+        impact=2,
+        asset_tag="P-101",
+    )
+    wo = sv.approve_request(site.dispatcher, req.number)
+    sv.assign(site.dispatcher, wo.number, assignee="alice")
+    sv.start(site.tech, wo.number)
+    return wo.number
+
+
+async def open_closeout(app: Any, pilot: Any, number: int) -> None:
+    await settle(pilot)
+    app.push_screen(CloseoutScreen(number))
+    await settle(pilot)
+
+
+async def test_missing_fields_are_listed_together_and_input_is_kept(site: Any, make: Any) -> None:
+    number = started_work(site)
+    app = make(site.tech)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_closeout(app, pilot, number)
+        await pilot.press("tab", *"wear", "enter")  # resolution left empty, cause picked
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        problems = shown(app, "#problems")
+        for expected in (
+            "Resolution notes: say what was done.",
+            "Labour: log at least one time entry.",
+            "Parts: add the parts used, or tick 'no parts used'.",
+            "Remedy code: pick one from the list.",
+        ):
+            assert expected in problems
+        assert "Cause code" not in problems
+        assert app.screen.query_one("#cause").text == "wear"
+        assert isinstance(app.screen, CloseoutScreen)
+    with site.store.read() as s:
+        wo = s.exec(select(WorkOrder).where(WorkOrder.number == number)).one()
+    assert wo.status == lc.IN_PROGRESS
+
+
+async def test_bad_time_is_listed_with_the_rest(site: Any, make: Any) -> None:
+    number = started_work(site)
+    app = make(site.tech)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_closeout(app, pilot, number)
+        await pilot.press(*"Fixed", "tab", "tab", "tab", "tab", *"9x")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        problems = shown(app, "#problems")
+        assert "Labour: '9x' is not a duration" in problems
+        assert "Cause code: pick one from the list." in problems
+        assert app.screen.query_one("#minutes").value == "9x"
+        assert app.screen.query_one("#resolution").text == "Fixed"
+
+
+async def test_full_closeout_completes_with_labour_parts_codes_and_follow_up(
+    site: Any, make: Any
+) -> None:
+    number = started_work(site)
+    app = make(site.tech)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_closeout(app, pilot, number)
+        await pilot.press(*"Replaced seal", "enter", *"aligned coupling")
+        await pilot.press("tab", *"wear", "enter", *"repl", "enter")
+        await pilot.press("tab", *"1:30", "enter")  # from the labour list to the time
+        await pilot.press("tab", "tab", "tab", *"seal", "enter", *"2", "enter")
+        await pilot.press("tab", "tab", "tab", "space")  # quantity, no parts, follow-up
+        await pilot.press("tab", *"Replace coupling at shutdown")
+        await pilot.press("tab", "enter", "up", "enter")  # follow-up urgency 1
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, CloseoutScreen)
+    with site.store.read() as s:
+        wo = s.exec(select(WorkOrder).where(WorkOrder.number == number)).one()
+        labour = s.exec(select(LabourEntry).where(LabourEntry.work_order_id == wo.id)).all()
+        parts = s.exec(
+            select(PartUsage, Part)
+            .join(Part, col(Part.id) == col(PartUsage.part_id))
+            .where(PartUsage.work_order_id == wo.id)
+        ).all()
+        follow = s.exec(select(WorkOrder).where(WorkOrder.parent_id == wo.id)).one()
+    assert wo.status == lc.COMPLETED
+    assert wo.resolution == "Replaced seal\naligned coupling"
+    assert (wo.cause_code, wo.remedy_code, wo.follow_up) == ("WEAR", "REPL", "needed")
+    assert [e.minutes for e in labour] == [90]
+    assert [(p.number, u.quantity) for u, p in parts] == [("SEAL-25", 2.0)]
+    assert follow.kind == lc.FOLLOW_UP and follow.asset_id == wo.asset_id
+    assert follow.title == "Replace coupling at shutdown" and follow.urgency == 1
