@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, case, cast, func, literal
+from sqlalchemy import Float, case, cast, func, literal, literal_column
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -44,11 +44,15 @@ def hours_between(dialect: str, start: Any, end: Any) -> ColumnElement[float]:
     return func.extract("epoch", end - start) / 3600.0
 
 
-def month_of(dialect: str, column: Any) -> ColumnElement[str]:
-    """``YYYY-MM`` (UTC) of a timestamp or date column."""
+def month_of(dialect: str, column: Any, *, is_date: bool = False) -> ColumnElement[str]:
+    """``YYYY-MM`` (UTC) of a timestamp (or, with ``is_date``, a date) column.
+
+    The format is literal SQL, not a parameter: PostgreSQL only accepts the
+    expression in GROUP BY when it is textually the one selected."""
     if dialect == "sqlite":
-        return func.strftime("%Y-%m", column)
-    return func.to_char(column, "YYYY-MM")
+        return func.strftime(literal_column("'%Y-%m'"), column)
+    value = column if is_date else func.timezone(literal_column("'UTC'"), column)
+    return func.to_char(value, literal_column("'YYYY-MM'"))
 
 
 def labour_cents_expr() -> ColumnElement[float]:
