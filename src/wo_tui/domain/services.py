@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import case, func, update
 from sqlmodel import Session, col, select
 
 from wo_tui import clock
@@ -155,12 +155,17 @@ def _wo_change(s: Session, ctx: Ctx, wo: WorkOrder, action: str, **values: Any) 
 
 def next_number(s: Session, series: str) -> int:
     """Bump a counter inside the caller's transaction (row lock on PostgreSQL,
-    the write lock on SQLite): numbers never repeat across writers."""
+    the write lock on SQLite): numbers never repeat across writers. Rows written
+    with explicit numbers (an import) move it on: it never hands out a number
+    below the largest in the table (one step down the unique index)."""
+    table = WorkOrder if series == "WO" else WorkRequest
+    largest = select(func.coalesce(func.max(table.number), 0)).scalar_subquery()
     result = s.execute(
-        update(Counter).where(col(Counter.name) == series).values(value=Counter.value + 1)
+        update(Counter)
+        .where(col(Counter.name) == series)
+        .values(value=case((largest > Counter.value, largest), else_=Counter.value) + 1)
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
-        table = WorkOrder if series == "WO" else WorkRequest
         start = s.exec(select(func.coalesce(func.max(table.number), 0))).one()
         s.add(Counter(name=series, value=start + 1))
         s.flush()
@@ -201,20 +206,18 @@ def _load_req(s: Session, ref: str | int) -> WorkRequest:
 
 
 def _check_version(s: Session, wo: WorkOrder, expected: int | None) -> None:
+    """Refuse a save based on an old copy. Who and when come from the work order's
+    own ``updated_by``/``updated_at``: notes, labour and parts are audited against the
+    work order too but do not change it, so the newest audit row may name the wrong
+    person."""
     if expected is None or wo.version == expected:
         return
-    last = s.exec(
-        select(AuditEvent, User)
-        .join(User, col(User.id) == col(AuditEvent.actor_id), isouter=True)
-        .where(AuditEvent.work_order_id == wo.id)
-        .order_by(col(AuditEvent.id).desc())
-    ).first()
-    who, when = "someone", ""
-    if last is not None:
-        event, user = last
-        who = user.login if user is not None else "someone"
-        when = f" at {event.at.astimezone().strftime('%H:%M')}"
-    raise StaleEdit(f"{wo_label(wo.number)} was changed by {who}{when} - reloaded.")
+    editor = s.get(User, wo.updated_by_id) if wo.updated_by_id is not None else None
+    who = editor.login if editor is not None else "someone"
+    local = wo.updated_at.astimezone()
+    today = clock.now().astimezone().date()
+    when = local.strftime("%H:%M") if local.date() == today else local.strftime("%Y-%m-%d %H:%M")
+    raise StaleEdit(f"{wo_label(wo.number)} was changed by {who} at {when} - reloaded.")
 
 
 def _user_by_login(s: Session, login: str) -> User:
