@@ -8,9 +8,10 @@ dialect. Statuses and kinds are plain strings whose meaning lives in
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, Integer, MetaData, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Integer, MetaData, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
+from wo_tui.errors import StoreError
 from wo_tui.store.types import UTCDateTime
 
 NAMING_CONVENTION = {
@@ -290,3 +291,9 @@ class AuditEvent(SQLModel, table=True):
     work_order_id: int | None = Field(default=None, foreign_key="work_order.id")
     action: str = Field(max_length=32)
     changes: str = Field(default="{}", sa_type=Text, description="JSON {field: [old, new]}")
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _audit_is_append_only(_mapper: Any, _conn: Any, target: AuditEvent) -> None:
+    raise StoreError(f"Audit event #{target.id} is history and cannot be changed or deleted.")
