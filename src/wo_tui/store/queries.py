@@ -16,7 +16,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, tuple_, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from wo_tui.domain import lifecycle as lc
@@ -501,7 +512,7 @@ def _queue_query(user_id: int, team_id: int | None) -> Select[Any]:
     if team_id is not None:
         team_open = and_(WorkOrder.assignee_id.is_(None), WorkOrder.team_id == team_id)
         where = or_(mine, team_open)
-        section = func.iif(mine, 0, 1)  # type: ignore[assignment]
+        section = case((mine, 0), else_=1)  # type: ignore[assignment]
     return (
         _wo_columns()
         .where(WorkOrder.status.in_((*lc.ACTIVE, lc.COMPLETED)), where)

@@ -1,0 +1,560 @@
+"""The dispatcher's triage board: requests waiting for a decision, then open work
+sorted by time to breach (the most overdue first).
+
+Everything shown is one window of ``store.queries.board_page``; the table never
+holds more than a few screens of rows, so the board costs the same at a thousand
+open work orders as at a hundred thousand. Each decision is one key, greyed out in
+the footer when the row's status or the user's role does not allow it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+
+from wo_tui import clock
+from wo_tui.domain import lifecycle as lc
+from wo_tui.domain import permissions as perm
+from wo_tui.domain import services as sv
+from wo_tui.domain import sla
+from wo_tui.domain.refs import wo_label
+from wo_tui.errors import WoError
+from wo_tui.screens.base import WoScreen
+from wo_tui.store import queries
+from wo_tui.store.queries import BoardFilter, BoardRow, Counts
+from wo_tui.text import clean_line
+from wo_tui.widgets.paged_table import Column, PagedTable
+from wo_tui.widgets.pickers import (
+    AssignChoice,
+    AssigneePicker,
+    ConfirmDialog,
+    MenuDialog,
+    PriorityChoice,
+    PriorityChooser,
+    ReasonPrompt,
+    WorkOrderPicker,
+    ask,
+)
+
+STATUS_SHORT = {
+    lc.OPEN: "open",
+    lc.ASSIGNED: "assigned",
+    lc.IN_PROGRESS: "in progress",
+    lc.ON_HOLD: "on hold",
+    lc.COMPLETED: "to review",
+    lc.REQ_NEW: "request",
+}
+
+
+def is_overdue(row: BoardRow, now: datetime) -> bool:
+    return row.status in lc.ACTIVE and row.due_at is not None and row.due_at < now
+
+
+def due_style(row: BoardRow, now: datetime) -> str:
+    if is_overdue(row, now):
+        return "bold"
+    soon = row.due_at is not None and (row.due_at - now).total_seconds() < 4 * 3600
+    return "bold yellow" if soon and row.status in lc.ACTIVE else ""
+
+
+def work_columns(now: Callable[[], datetime]) -> list[Column]:
+    """Columns of the board and the queue (the same row type)."""
+    return [
+        Column("Number", 10, lambda r: r.label),
+        Column("P", 2, lambda r: f"P{r.priority}", lambda r: "bold" if r.priority <= 2 else ""),
+        Column("Title", 0, lambda r: r.title),
+        Column("Asset", 9, lambda r: r.asset_tag, hide_below=96),
+        Column("Status", 11, lambda r: STATUS_SHORT.get(r.status, r.status)),
+        Column("Assignee", 12, lambda r: r.assignee, hide_below=72),
+        Column(
+            "Due",
+            10,
+            lambda r: sla.breach_label(r.due_at, now()) if not r.is_request else "-",
+            lambda r: due_style(r, now()),
+            align_right=True,
+        ),
+    ]
+
+
+@dataclass
+class BoardSource:
+    """The board's rows for one filter; runs in the table's worker threads."""
+
+    store: Any
+    flt: BoardFilter
+    counts: Counts = field(default_factory=Counts)
+    now: datetime = datetime.min
+
+    def count(self) -> int:
+        self.now = clock.now()
+        self.counts = queries.board_counts(self.store, self.flt, self.now)
+        return self.counts.total
+
+    def fetch(self, offset: int, limit: int, after: Any, before: Any) -> list[BoardRow]:
+        return queries.board_page(
+            self.store,
+            self.flt,
+            self.now,
+            limit,
+            offset=offset,
+            after=after,
+            before=before,
+            requests_total=self.counts.requests,
+        )
+
+    def last(self, limit: int) -> list[BoardRow]:
+        return queries.board_last(self.store, self.flt, self.now, limit)
+
+    def locate(self, row: BoardRow) -> tuple[int, BoardRow] | None:
+        fresh = queries.board_row(self.store, row.kind, row.number)
+        if fresh is None:
+            return None
+        section, ts, ident = fresh.key
+        probe = queries.board_page(
+            self.store, self.flt, self.now, 1, after=(section, ts, ident - 1)
+        )
+        if not probe or probe[0].ident != fresh.ident:
+            return None
+        return queries.board_position(self.store, self.flt, self.now, fresh), fresh
+
+
+def _bulk(
+    fn: Callable[..., Any], rows: Sequence[BoardRow], **kwargs: Any
+) -> tuple[list[Any], list[str]]:
+    """Apply one verb to several rows: each its own transaction; refusals are collected."""
+    done: list[Any] = []
+    errors: list[str] = []
+    for row in rows:
+        try:
+            done.append(fn(row, **kwargs))
+        except WoError as exc:
+            errors.append(exc.message)
+    return done, errors
+
+
+class BoardScreen(WoScreen):
+    """Triage board."""
+
+    HELP = (
+        "Requests waiting for triage come first, then open work by time to breach. "
+        "Mark rows with space to approve or assign several at once."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "approve", "Approve", id="board_approve"),
+        Binding("r", "reject", "Reject", id="board_reject"),
+        Binding("d", "duplicate", "Duplicate", id="board_duplicate"),
+        Binding("s", "assign", "Assign", id="board_assign"),
+        Binding("u", "priority", "Urgency", id="board_priority"),
+        Binding("c", "close_wo", "Close", id="board_close"),
+        Binding("b", "send_back", "Send back", id="board_send_back"),
+        Binding("x", "cancel_wo", "Cancel WO", id="board_cancel"),
+        Binding("slash", "filter", "Filter", id="board_filter"),
+        Binding("f", "quick_filter", "Quick filter", id="board_quick_filter"),
+        Binding("o", "toggle('overdue')", "Overdue", id="board_overdue", show=False),
+        Binding("U", "toggle('unassigned')", "Unassigned", id="board_unassigned", show=False),
+        Binding("h", "toggle('on_hold')", "On hold", id="board_on_hold", show=False),
+        Binding("exclamation_mark", "toggle('urgent')", "P1-P2", id="board_urgent", show=False),
+        Binding("n", "app.section('intake')", "New request", id="board_new", show=False),
+    ]
+    DEFAULT_CSS = """
+    BoardScreen #summary { height: auto; padding: 0 1; background: $boost; }
+    BoardScreen #filter-line { height: auto; padding: 0 1; color: $warning; }
+    BoardScreen #filter { display: none; height: 3; }
+    BoardScreen #filter.shown { display: block; }
+    """
+    FILTER_DEBOUNCE = 0.25
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flt = BoardFilter()
+        self.source: BoardSource | None = None
+        self._filter_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("Triage board", id="summary")
+        yield Input(id="filter", placeholder="filter: number, title, asset, description")
+        yield Static("", id="filter-line")
+        yield PagedTable(
+            work_columns(clock.now),
+            alert=lambda r: is_overdue(r, clock.now()),
+            empty="Nothing waiting: no requests and no open work match.",
+            id="board",
+        )
+        yield Footer()
+
+    @property
+    def table(self) -> PagedTable:
+        return self.query_one("#board", PagedTable)
+
+    @property
+    def row(self) -> BoardRow | None:
+        return self.table.current if self.is_mounted else None
+
+    def on_mount(self) -> None:
+        self._apply_filter(self.flt)
+        self.table.focus()
+
+    # ------------------------------------------------------------ data
+
+    def _apply_filter(self, flt: BoardFilter) -> None:
+        self.flt = flt
+        self.source = BoardSource(self.ctx.store, flt)
+        self.table.set_source(self.source)
+        line = self.query_one("#filter-line", Static)
+        line.update(Text(f"Filter: {flt.describe()}  (escape clears)") if flt.active else "")
+        line.display = flt.active
+
+    def reload(self) -> None:
+        self.table.reload()
+
+    @on(PagedTable.Loaded)
+    def _loaded(self) -> None:
+        if self.source is None:
+            return
+        c = self.source.counts
+        parts = [f"{c.requests} to triage"] if self.flt.shows_requests else []
+        parts += [f"{n} {STATUS_SHORT[s]}" for s, n in c.by_status.items()]
+        summary = Text.assemble(("Triage board  ", "bold"), " · ".join(parts))
+        if c.overdue:
+            summary.append(f" · {c.overdue} overdue", style="bold red")
+        self.query_one("#summary", Static).update(summary)
+        self.refresh_bindings()
+
+    @on(PagedTable.CursorMoved)
+    def _moved(self) -> None:
+        self.refresh_bindings()
+
+    @on(PagedTable.Selected)
+    def _open(self, event: PagedTable.Selected) -> None:
+        row: BoardRow = event.row
+        if row.is_request:
+            self.notify(
+                f"{row.label} is a request: approve (a), reject (r) or mark it a duplicate (d).",
+                markup=False,
+            )
+            return
+        self.wo_app.open_work_order(row.number)
+
+    # ------------------------------------------------------------ what is allowed
+
+    def _targets(self, want: str) -> list[BoardRow]:
+        """Marked rows of the wanted kind, or the row under the cursor."""
+        marked = [r for r in self.table.marked if (r.kind == "request") == (want == "request")]
+        if marked:
+            return marked
+        row = self.row
+        if row is None or (row.kind == "request") != (want == "request"):
+            return []
+        return [row]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        row = self.row
+        actor = self.ctx.actor if self.is_mounted else None
+        if actor is None:
+            return True
+        request_actions = {
+            "approve": "approve_request",
+            "reject": "reject_request",
+            "duplicate": "mark_duplicate",
+        }
+        if action in request_actions:
+            if not perm.may(actor, request_actions[action]):
+                return None
+            if action == "approve" and self._targets("request"):
+                return True
+            return (row is not None and row.is_request) or None
+        wo_actions = {
+            "assign": "assign",
+            "close_wo": "close",
+            "send_back": "send_back",
+            "cancel_wo": "cancel",
+        }
+        if action in wo_actions:
+            verb = wo_actions[action]
+            if not perm.may(actor, verb):
+                return None
+            if action == "assign" and self.table.marked:
+                return (
+                    any(lc.allowed(verb, r.status) for r in self.table.marked if not r.is_request)
+                    or None
+                )
+            ok = row is not None and not row.is_request and lc.allowed(verb, row.status)
+            return ok or None
+        if action == "priority":
+            if row is None or not perm.may(actor, "set_priority"):
+                return None
+            return row.is_request or lc.allowed("set_priority", row.status) or None
+        return True
+
+    def _refuse_unless(self, action: str) -> bool:
+        if self.check_action(action, ()):
+            return True
+        self.notify("Not possible for this row.", markup=False)
+        return False
+
+    # ------------------------------------------------------------ the verbs
+
+    def _done(self, what: str) -> Callable[[Any], None]:
+        def report(result: tuple[list[Any], list[str]]) -> None:
+            done, errors = result
+            if done:
+                self.notify(what.format(n=len(done), labels=_labels(done)), markup=False)
+            for message in errors:
+                self.notify(message, severity="error", markup=False, timeout=8)
+            self.table.clear_marks()
+            self.reload()
+
+        return report
+
+    def action_approve(self) -> None:
+        rows = self._targets("request")
+        if not rows or not self._refuse_unless("approve"):
+            return
+        ctx = self.ctx
+        self.run_db(
+            _bulk,
+            lambda r: f"{r.label} as {wo_label(sv.approve_request(ctx, r.number).number)}",
+            rows,
+            then=self._done("Approved {labels}"),
+        )
+
+    def action_reject(self) -> None:
+        row = self.row
+        if row is None or not self._refuse_unless("reject"):
+            return
+        ctx = self.ctx
+
+        def rejected(reason: str) -> None:
+            self.run_db(
+                _bulk,
+                lambda r: _label(r, sv.reject_request(ctx, r.number, reason)),
+                [row],
+                then=self._done("Rejected {labels}"),
+            )
+
+        ask(self, ReasonPrompt(f"Reject {row.label}", "Reason for rejecting"), rejected)
+
+    def action_duplicate(self) -> None:
+        row = self.row
+        if row is None or not self._refuse_unless("duplicate"):
+            return
+        ctx = self.ctx
+
+        def picked(number: int) -> None:
+            self.run_db(
+                _bulk,
+                lambda r: _label(r, sv.mark_duplicate(ctx, r.number, number)),
+                [row],
+                then=self._done("{labels} marked as a duplicate"),
+            )
+
+        picker = WorkOrderPicker(
+            f"{row.label} duplicates which work order?",
+            statuses=(*lc.BOARD, lc.CLOSED),
+            query=row.asset_tag,
+        )
+        ask(self, picker, picked)
+
+    def action_assign(self) -> None:
+        if not self._refuse_unless("assign"):
+            return
+        rows = [r for r in self._targets("work_order") if lc.allowed("assign", r.status)]
+        if not rows:
+            return
+        ctx = self.ctx
+        what = rows[0].label if len(rows) == 1 else f"{len(rows)} work orders"
+
+        def chosen(choice: AssignChoice) -> None:
+            self.run_db(
+                _bulk,
+                lambda r: _label(
+                    r,
+                    sv.assign(
+                        ctx,
+                        r.number,
+                        assignee=choice.assignee,
+                        team=choice.team,
+                        expected_version=r.version,
+                    ),
+                ),
+                rows,
+                then=self._done(f"Assigned {{labels}} to {choice.label}"),
+            )
+
+        ask(self, AssigneePicker(f"Assign {what} to"), chosen)
+
+    def action_priority(self) -> None:
+        row = self.row
+        if row is None or not self._refuse_unless("priority"):
+            return
+        ctx = self.ctx
+
+        def chosen(choice: PriorityChoice) -> None:
+            def change(r: BoardRow) -> str:
+                if r.is_request:
+                    sv.set_request_priority(ctx, r.number, choice.urgency, choice.impact)
+                else:
+                    sv.set_priority(
+                        ctx, r.number, choice.urgency, choice.impact, expected_version=r.version
+                    )
+                return r.label
+
+            self.run_db(
+                _bulk, change, [row], then=self._done(f"{{labels}} is now P{choice.priority}")
+            )
+
+        ask(
+            self,
+            PriorityChooser(f"Urgency and impact of {row.label}", row.urgency, row.impact),
+            chosen,
+        )
+
+    def action_close_wo(self) -> None:
+        row = self.row
+        if row is None or not self._refuse_unless("close_wo"):
+            return
+        ctx = self.ctx
+        self.run_db(
+            _bulk,
+            lambda r: _label(r, sv.close(ctx, r.number, expected_version=r.version)),
+            [row],
+            then=self._done("Closed {labels}"),
+        )
+
+    def action_send_back(self) -> None:
+        row = self.row
+        if row is None or not self._refuse_unless("send_back"):
+            return
+        ctx = self.ctx
+
+        def reason_given(reason: str) -> None:
+            self.run_db(
+                _bulk,
+                lambda r: _label(
+                    r, sv.send_back(ctx, r.number, reason, expected_version=r.version)
+                ),
+                [row],
+                then=self._done("Sent {labels} back to the technician"),
+            )
+
+        ask(self, ReasonPrompt(f"Send {row.label} back", "What still needs doing"), reason_given)
+
+    def action_cancel_wo(self) -> None:
+        row = self.row
+        if row is None or not self._refuse_unless("cancel_wo"):
+            return
+        ctx = self.ctx
+
+        def reason_given(reason: str) -> None:
+            def confirmed(yes: bool) -> None:
+                if yes:
+                    self.run_db(
+                        _bulk,
+                        lambda r: _label(
+                            r, sv.cancel(ctx, r.number, reason, expected_version=r.version)
+                        ),
+                        [row],
+                        then=self._done("Cancelled {labels}"),
+                    )
+
+            title = clean_line(row.title)
+            ask(
+                self,
+                ConfirmDialog(f"Cancel {row.label}?", f"{title}\nReason: {reason}"),
+                confirmed,
+            )
+
+        ask(self, ReasonPrompt(f"Cancel {row.label}", "Reason for cancelling"), reason_given)
+
+    # ------------------------------------------------------------ filters
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("shown")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_typed(self) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(self.FILTER_DEBOUNCE, self._filter_now)
+
+    def _filter_now(self) -> None:
+        text = clean_line(self.query_one("#filter", Input).value)
+        if text != self.flt.text:
+            self._apply_filter(replace(self.flt, text=text))
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self._filter_now()
+        self.table.focus()
+
+    def action_toggle(self, name: str) -> None:
+        self._apply_filter(replace(self.flt, **{name: not getattr(self.flt, name)}))
+
+    def action_quick_filter(self) -> None:
+        self.run_db(_filter_choices, self.ctx.store, then=self._choose_filter)
+
+    def _choose_filter(self, choices: list[tuple[str, str]]) -> None:
+        def chosen(key: str) -> None:
+            kind, _, value = key.partition(":")
+            if kind == "clear":
+                self._clear_filter()
+            elif kind == "team":
+                team_id, _, name = value.partition(":")
+                self._apply_filter(replace(self.flt, team_id=int(team_id), team_name=name))
+            elif kind == "site":
+                site_id, _, name = value.partition(":")
+                self._apply_filter(replace(self.flt, site_id=int(site_id), site_name=name))
+            else:
+                self.action_toggle(kind)
+
+        ask(self, MenuDialog("Quick filter", choices), chosen)
+
+    def _clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.remove_class("shown")
+        self._apply_filter(BoardFilter())
+        self.table.focus()
+
+    def action_back(self) -> None:
+        box = self.query_one("#filter", Input)
+        if self.flt.active or box.has_class("shown"):
+            self._clear_filter()
+            return
+        super().action_back()
+
+
+def _filter_choices(store: Any) -> list[tuple[str, str]]:
+    choices = [
+        ("overdue", "Overdue (o)"),
+        ("unassigned", "Unassigned (U)"),
+        ("urgent", "P1-P2 (!)"),
+        ("on_hold", "On hold (h)"),
+    ]
+    choices += [(f"team:{t.team_id}:{t.name}", f"Team {t.name}") for t in queries.teams(store)]
+    choices += [
+        (f"site:{s.row_id}:{s.key}", f"Site {s.key} {s.name}") for s in queries.sites(store)
+    ]
+    choices.append(("clear", "Clear every filter"))
+    return choices
+
+
+def _label(row: BoardRow, _result: object) -> str:
+    """What a verb reports back: the label of the row it acted on."""
+    return row.label
+
+
+def _labels(done: Sequence[str]) -> str:
+    more = f" and {len(done) - 5} more" if len(done) > 5 else ""
+    return ", ".join(done[:5]) + more

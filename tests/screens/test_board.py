@@ -1,0 +1,168 @@
+"""The triage board, driven by keystrokes; the database is checked after each step."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from tests.conftest import Site
+from tests.screens.conftest import AppFor
+from wo_tui.domain import lifecycle as lc
+from wo_tui.domain import services as sv
+from wo_tui.store.models import User, WorkOrder, WorkRequest
+from wo_tui.widgets.paged_table import PagedTable
+
+
+async def settle(pilot, table: PagedTable | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Let workers finish and their results land (a few short pauses)."""
+    for _ in range(6):
+        await pilot.pause(0.02)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def board(pilot) -> PagedTable:  # type: ignore[no-untyped-def]
+    return pilot.app.screen.query_one("#board", PagedTable)
+
+
+async def goto(pilot, label: str) -> None:  # type: ignore[no-untyped-def]
+    table = board(pilot)
+    await pilot.press("g")
+    for _ in range(table.total):
+        if table.current is not None and table.current.label == label:
+            return
+        await pilot.press("j")
+        await settle(pilot)
+    raise AssertionError(f"{label} not on the board: {[r.label for r in table.rows_loaded()]}")
+
+
+def request(site: Site, number: int) -> WorkRequest:
+    with site.store.read() as s:
+        return s.exec(select(WorkRequest).where(WorkRequest.number == number)).one()
+
+
+def work_order(site: Site, number: int) -> WorkOrder:
+    with site.store.read() as s:
+        return s.exec(select(WorkOrder).where(WorkOrder.number == number)).one()
+
+
+async def test_board_lists_requests_then_work_by_breach(board_site, app_for: AppFor) -> None:
+    site, _ = board_site
+    app = app_for(site.dispatcher)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        labels = [r.label for r in board(pilot).rows_loaded()]
+        assert labels[:2] == ["REQ-000003", "REQ-000004"]
+        assert len(labels) == 2 + 6
+        dues = [r.due_at for r in board(pilot).rows_loaded()[2:]]
+        assert dues == sorted(dues)
+
+
+async def test_approve_then_assign(board_site, app_for: AppFor) -> None:
+    site, n = board_site
+    app = app_for(site.dispatcher)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await goto(pilot, "REQ-000003")
+        await pilot.press("a")
+        await settle(pilot)
+        req = request(site, n["req_new"])
+        assert req.status == lc.REQ_APPROVED and req.work_order_id is not None
+        with site.store.read() as s:
+            wo = s.get(WorkOrder, req.work_order_id)
+        assert wo is not None and wo.status == lc.OPEN
+        await goto(pilot, f"WO-{wo.number:06d}")
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press(*"bob", "enter")
+        await settle(pilot)
+        wo = work_order(site, wo.number)
+        with site.store.read() as s:
+            bob = s.exec(select(User).where(User.login == "bob")).one()
+        assert wo.status == lc.ASSIGNED and wo.assignee_id == bob.id
+
+
+async def test_reject_needs_a_reason(board_site, app_for: AppFor) -> None:
+    site, n = board_site
+    app = app_for(site.dispatcher)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await goto(pilot, "REQ-000003")
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert request(site, n["req_new"]).status == lc.REQ_NEW
+        await pilot.press(*"Bulb is on the landlord", "enter")
+        await settle(pilot)
+        req = request(site, n["req_new"])
+        assert req.status == lc.REQ_REJECTED and req.reject_reason == "Bulb is on the landlord"
+
+
+async def test_duplicate_of_picked_work_order(board_site, app_for: AppFor) -> None:
+    site, n = board_site
+    app = app_for(site.dispatcher)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await goto(pilot, "REQ-000004")
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("ctrl+u", *str(n["open"]))
+        await pilot.pause(0.3)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        req = request(site, n["req_dup"])
+        assert req.status == lc.REQ_DUPLICATE
+        assert req.work_order_id == work_order(site, n["open"]).id
+
+
+async def test_close_and_send_back(board_site, app_for: AppFor) -> None:
+    site, n = board_site
+    app = app_for(site.dispatcher)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await goto(pilot, f"WO-{n['completed']:06d}")
+        await pilot.press("b")
+        await settle(pilot)
+        await pilot.press(*"Motor still hot", "enter")
+        await settle(pilot)
+        wo = work_order(site, n["completed"])
+        assert wo.status == lc.IN_PROGRESS and wo.send_back_reason == "Motor still hot"
+        sv.complete(
+            site.tech,
+            wo.number,
+            sv.Closeout(
+                resolution="Cooled",
+                cause_code="UNK",
+                remedy_code="NONE",
+                no_parts_used=True,
+                follow_up=False,
+            ),
+        )
+        await pilot.pause(0.5)
+        await settle(pilot)
+        await goto(pilot, f"WO-{n['completed']:06d}")
+        await pilot.press("c")
+        await settle(pilot)
+        assert work_order(site, n["completed"]).status == lc.CLOSED
+
+
+async def test_cancel_needs_reason_and_confirmation(board_site, app_for: AppFor) -> None:
+    site, n = board_site
+    app = app_for(site.dispatcher)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await goto(pilot, f"WO-{n['open']:06d}")
+        await pilot.press("x")
+        await settle(pilot)
+        await pilot.press(*"Raised twice", "enter")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert work_order(site, n["open"]).status == lc.OPEN
+        await pilot.press("x")
+        await settle(pilot)
+        await pilot.press(*"Raised twice", "enter", "y")
+        await settle(pilot)
+        wo = work_order(site, n["open"])
+        assert wo.status == lc.CANCELLED and wo.cancel_reason == "Raised twice"
