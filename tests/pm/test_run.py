@@ -182,9 +182,12 @@ def test_edit_retimes_and_list_shows_compliance(site, at) -> None:
     (row,) = pm.list_schedules(site.store)
     assert row.due_count == 1 and row.on_time == 1 and row.compliance == 100.0
     assert row.last_done == datetime(2026, 3, 3, 9, tzinfo=UTC) and row.target == "P-101"
-    with site.store.read() as s:
-        tag = "P-101"
-        inp = pm.schedule_input(s.get(PMSchedule, sched.id), tag)
+    inp = pm.schedule_input(site.store, sched.id)
+    assert inp.asset_tag == "P-101" and inp.checklist == [
+        "Grease DE bearing",
+        "Grease NDE bearing",
+        "Check vibration",
+    ]
     inp.interval_value = 2
     pm.update_schedule(site.dispatcher, sched.id, inp)
     assert pm.get_schedule(site.store, sched.id).next_due_at == datetime(2026, 4, 1, tzinfo=UTC)

@@ -364,8 +364,12 @@ def get_schedule(store: Store, schedule_id: int) -> PMSchedule:
         return _load_schedule(s, schedule_id)
 
 
-def schedule_input(sched: PMSchedule, asset_tag: str | None) -> ScheduleInput:
+def schedule_input(store: Store, schedule_id: int) -> ScheduleInput:
     """The form values of an existing schedule, for editing."""
+    with store.read() as s:
+        sched = _load_schedule(s, schedule_id)
+        asset = s.get(Asset, sched.asset_id) if sched.asset_id is not None else None
+        asset_tag = asset.tag if asset is not None else None
     cal = calendar_of(sched)
     return ScheduleInput(
         title=sched.title,

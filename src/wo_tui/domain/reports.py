@@ -27,6 +27,7 @@ from sqlmodel import col
 
 from wo_tui import clock
 from wo_tui.domain import lifecycle as lc
+from wo_tui.domain import permissions as perm
 from wo_tui.domain.history import (
     cents,
     hours,
@@ -39,6 +40,7 @@ from wo_tui.domain.history import (
 )
 from wo_tui.domain.pm import on_time_expr
 from wo_tui.domain.refs import wo_label
+from wo_tui.domain.services import Ctx
 from wo_tui.errors import NotFound, ValidationError
 from wo_tui.store.db import Store
 from wo_tui.store.models import (
@@ -934,3 +936,9 @@ def build(store: Store, name: str, period: Period) -> Report:
     if spec is None:
         raise NotFound(f"There is no report {name!r}; try one of {', '.join(REPORTS)}.")
     return spec.build(store, period)
+
+
+def run_report(ctx: Ctx, name: str, period: Period) -> Report:
+    """A report for a person: everyone who may see all work may see the reports."""
+    perm.require(ctx.actor, "view_all_work", "reports")
+    return build(ctx.store, name, period)

@@ -1,0 +1,172 @@
+"""``wo-tui report NAME``: print a report as a table, CSV or JSON.
+
+CSV and JSON are for other programs: their columns are the documented names,
+money is integer cents, hours have two decimals, and an undefined value is empty
+(CSV) or null (JSON). The table is for people and formats money and shares.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import date, datetime
+from typing import Any
+
+import click
+
+from wo_tui.cli import CliState, main, pass_state
+from wo_tui.domain.reports import REPORTS, Column, Report
+from wo_tui.domain.units import format_money, parse_date
+
+FORMATS = ("table", "csv", "json")
+
+
+def _help() -> str:
+    lines = [
+        "Print report NAME for a period (default: the last 365 days, up to today).",
+        "",
+        "--since and --until are UTC dates; --until is included. Reports:",
+    ]
+    for spec in REPORTS.values():
+        lines += ["", f"\b\n{spec.name}: {spec.title}.", spec.formula]
+        lines.append("Columns: " + ", ".join(c.name for c in spec.columns) + ".")
+    return "\n".join(lines)
+
+
+def machine_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def human_value(column: Column, value: Any) -> str:
+    if value is None:
+        return "-"
+    if column.kind == "cents":
+        return format_money(int(value))
+    if column.kind == "pct":
+        return f"{value:.1f}%"
+    if column.kind == "hours":
+        return f"{value:,.2f}"
+    if column.kind == "datetime":
+        return value.astimezone().strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+def write_csv(columns: list[str], rows: list[list[Any]]) -> None:
+    out = csv.writer(sys.stdout, lineterminator="\n")
+    out.writerow(columns)
+    for row in rows:
+        out.writerow(["" if v is None else machine_value(v) for v in row])
+
+
+NUMERIC = ("int", "hours", "pct", "cents")
+WRAPPING = ("title", "name", "trigger", "for")
+"""Free-text columns that may wrap; every other cell stays on one line."""
+
+
+def print_table(
+    title: str,
+    columns: list[str],
+    rows: list[list[str]],
+    footer: str = "",
+    numeric: set[str] | None = None,
+) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, box=box.SIMPLE_HEAD)
+    widths = [len(name) for name in columns]
+    for row in rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+    for name, width in zip(columns, widths, strict=True):
+        wraps = name in WRAPPING
+        table.add_column(
+            name,
+            justify="right" if name in (numeric or set()) else "left",
+            no_wrap=not wraps,
+            min_width=min(width, 12) if wraps else width,
+            max_width=40 if wraps else None,
+        )
+    for row in rows:
+        table.add_row(*(Text(cell) for cell in row))
+    console = Console()
+    # Never cut a number to fit a narrow terminal: the table takes the width it needs.
+    natural = sum(min(w, 40) + 3 for w in widths) + 2
+    Console(width=max(console.width, natural)).print(table)
+    if footer:
+        click.echo(click.wrap_text(footer, width=min(console.width, 100)))
+
+
+def _summary_lines(summary: dict[str, Any]) -> list[str]:
+    lines = []
+    for key, value in summary.items():
+        if isinstance(value, list):
+            for item in value:
+                lines.append(
+                    "  " + ", ".join(f"{k} {'-' if v is None else v}" for k, v in item.items())
+                )
+        else:
+            lines.append(f"{key}: {'-' if value is None else value}")
+    return lines
+
+
+def emit(report: Report, fmt: str) -> None:
+    names = [c.name for c in report.columns]
+    if fmt == "csv":
+        write_csv(names, [list(r) for r in report.rows])
+        return
+    if fmt == "json":
+        doc = {
+            "report": report.name,
+            "title": report.title,
+            "formula": report.formula,
+            "since": report.period.since.isoformat(),
+            "until": report.period.until.isoformat(),
+            "site": report.period.site,
+            "columns": names,
+            "rows": [{k: machine_value(v) for k, v in d.items()} for d in report.dicts()],
+            "summary": report.summary,
+            "series": [{"label": label, "value": value} for label, value in report.series],
+        }
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False, default=machine_value))
+        return
+    period = (
+        f"{report.period.since:%Y-%m-%d} to {report.period.until:%Y-%m-%d} (exclusive), UTC"
+        + (f", site {report.period.site}" if report.period.site else "")
+    )
+    print_table(
+        f"{report.title} - {period}",
+        names,
+        [
+            [human_value(c, v) for c, v in zip(report.columns, row, strict=True)]
+            for row in report.rows
+        ],
+        report.formula,
+        {c.name for c in report.columns if c.kind in NUMERIC},
+    )
+    for line in _summary_lines(report.summary):
+        click.echo(line)
+
+
+@main.command(help=_help())
+@click.argument("name", type=click.Choice(list(REPORTS)), metavar="NAME")
+@click.option("--since", metavar="YYYY-MM-DD", help="First day of the period (UTC).")
+@click.option("--until", metavar="YYYY-MM-DD", help="Last day of the period, included (UTC).")
+@click.option("--site", metavar="CODE", help="Only work at this site.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@pass_state
+def report(
+    state: CliState, name: str, since: str | None, until: str | None, site: str | None, fmt: str
+) -> None:
+    from wo_tui.domain.reports import Period, run_report
+
+    period = Period.of(
+        parse_date(since) if since else None, parse_date(until) if until else None, site
+    )
+    emit(run_report(state.ctx(), name, period), fmt)
