@@ -17,6 +17,7 @@ idle inside a transaction, so a hung client cannot hold the numbering row foreve
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import shutil
 import sqlite3
@@ -45,7 +46,7 @@ from wo_tui.errors import (
 
 BUSY_TIMEOUT_MS = 10_000
 MIGRATION_BUSY_TIMEOUT_MS = 120_000
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"
 """The newest migration; a test checks it against the Alembic scripts so start-up
 need not load them to know whether the schema is current."""
 
@@ -315,20 +316,50 @@ def _create_file(path: Path) -> None:
         os.close(fd)
 
 
+def newest_backup(path: Path) -> Path | None:
+    """The most recent SQLite file next to ``path`` whose name starts like it (wo.db ->
+    wo-2026-03-01.db, wo.db.bak): what a person should restore from."""
+    found: list[tuple[float, Path]] = []
+    try:
+        for other in path.parent.glob(f"{glob.escape(path.stem)}*"):
+            if other == path or other.name.endswith(("-wal", "-shm", "-journal")):
+                continue
+            with contextlib.suppress(OSError), other.open("rb") as fh:
+                if fh.read(16) == SQLITE_HEADER:
+                    found.append((other.stat().st_mtime, other))
+    except OSError:
+        return None
+    return max(found)[1] if found else None
+
+
 def _check_sqlite_file(path: Path) -> None:
-    """Refuse a file that is not a SQLite database before SQLite can touch it."""
+    """Refuse a file that is not a SQLite database before SQLite can touch it.
+
+    Besides the magic string, the page count in the header (when SQLite marks it
+    valid) must fit in the file: a truncated copy is refused here, at start, rather
+    than failing later on the first page it lacks.
+    """
     try:
         size = path.stat().st_size
         if size == 0:
             return
         with path.open("rb") as fh:
-            header = fh.read(16)
+            header = fh.read(100)
     except PermissionError as exc:
         raise StoreError(f"Cannot read {path}: permission denied.") from exc
-    if header != SQLITE_HEADER or size < 512:
+    truncated = False
+    if len(header) == 100:
+        page_size = int.from_bytes(header[16:18], "big")
+        page_size = 65536 if page_size == 1 else page_size
+        pages = int.from_bytes(header[28:32], "big")
+        if header[24:28] == header[92:96] and pages:
+            truncated = size < pages * page_size
+    if header[:16] != SQLITE_HEADER or size < 512 or truncated:
+        backup = newest_backup(path)
+        restore = f"restore it from {backup}" if backup else "restore it from a backup"
         raise CorruptDatabase(
-            f"{path} is not a wo-tui database (damaged or another kind of file). "
-            "It was not changed; restore it from a backup (wo-tui backup) or point --db elsewhere."
+            f"{path} is not a wo-tui database (damaged, truncated or another kind of file). "
+            f"It was not changed; {restore} or point --db elsewhere."
         )
 
 

@@ -3,6 +3,7 @@
 from alembic import context
 
 from wo_tui.store.models import metadata
+from wo_tui.store.search import include_object
 
 connection = context.config.attributes.get("connection")
 if connection is None:
@@ -13,6 +14,7 @@ context.configure(
     target_metadata=metadata,
     render_as_batch=True,
     compare_type=True,
+    include_object=include_object,
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -1,0 +1,204 @@
+"""Search as you type over work orders and assets, on SQLite and PostgreSQL alike.
+
+The index is kept by triggers (migration 0002), so whoever writes keeps it right.
+User text never reaches the database as query syntax: it is cut into words (runs
+of letters and digits, lower-cased, the same rule the index applies), and each
+word becomes a quoted prefix term; every word must match. Quotes, ``AND``,
+``NEAR``, ``:*`` or markup in the input are therefore just characters.
+
+A query that reads as a work order number (``WO-000123``, ``wo123``, ``123``)
+also finds that work order first, by the unique index on ``number``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.engine import Connection
+
+from wo_tui.store.db import Store
+
+MAX_WORDS = 8
+MAX_WORD = 64
+"""Longer input is cut: a search box is not a document."""
+
+_WORD = re.compile(r"[^\W_]+")
+_NUMBER = re.compile(r"^\s*(?:wo-?)?0*(\d{1,12})\s*$", re.IGNORECASE)
+
+SEARCH_OBJECTS = frozenset(
+    {
+        "wo_search",
+        "asset_search",
+        "ix_wo_search_doc",
+        "ix_asset_search",
+        *(
+            f"{table}_{shadow}"
+            for table in ("wo_search", "asset_search")
+            for shadow in ("data", "idx", "content", "docsize", "config")
+        ),
+    }
+)
+"""Tables and indexes of the search index, which the SQLModel metadata does not
+describe (FTS5 virtual tables and their shadow tables, the tsvector table, GIN
+indexes): schema comparisons leave them out."""
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Alembic ``include_object`` hook: compare everything but the search index."""
+    return name not in SEARCH_OBJECTS
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    number: int
+    title: str
+    status: str
+    priority: int
+    asset_tag: str | None
+    rank: float
+    """Higher is better; ``inf`` for the work order whose number was typed. Ranks
+    order hits within one search; they are not comparable across backends."""
+
+
+@dataclass(frozen=True)
+class AssetHit:
+    id: int
+    tag: str
+    name: str
+    rank: float
+
+
+def words(query: str) -> list[str]:
+    """The words of a query, as the index sees them."""
+    return [w[:MAX_WORD] for w in _WORD.findall(query.lower())][:MAX_WORDS]
+
+
+def _fts5_query(terms: list[str]) -> str:
+    return " ".join(f'"{t}"*' for t in terms)
+
+
+def _tsquery(terms: list[str]) -> str:
+    return " & ".join(f"'{t}':*" for t in terms)
+
+
+def _status_filter(statuses: Collection[str] | None) -> tuple[str, dict[str, Any]]:
+    if statuses is None:
+        return "", {}
+    return " AND w.status IN :statuses", {"statuses": list(statuses)}
+
+
+def _bind(sql: str, params: dict[str, Any]) -> Any:
+    stmt = text(sql)
+    if "statuses" in params:
+        stmt = stmt.bindparams(bindparam("statuses", expanding=True))
+    return stmt
+
+
+_HIT_COLUMNS = "w.number, w.title, w.status, w.priority, a.tag"
+
+
+def _text_hits(
+    conn: Connection, terms: list[str], limit: int, statuses: Collection[str] | None
+) -> list[SearchHit]:
+    where, params = _status_filter(statuses)
+    params["limit"] = limit
+    if conn.dialect.name == "sqlite":
+        params["q"] = _fts5_query(terms)
+        sql = (
+            f"SELECT {_HIT_COLUMNS}, -bm25(wo_search, 10.0, 5.0, 2.0, 1.0) AS score "
+            "FROM wo_search JOIN work_order w ON w.id = wo_search.rowid "
+            "LEFT JOIN asset a ON a.id = w.asset_id "
+            f"WHERE wo_search MATCH :q{where} "
+            "ORDER BY score DESC, w.number DESC LIMIT :limit"
+        )
+    else:
+        params["q"] = _tsquery(terms)
+        sql = (
+            f"SELECT {_HIT_COLUMNS}, ts_rank(s.doc, q.q) AS score "
+            "FROM to_tsquery('simple', :q) AS q(q) "
+            "JOIN wo_search s ON s.doc @@ q.q "
+            "JOIN work_order w ON w.id = s.work_order_id "
+            "LEFT JOIN asset a ON a.id = w.asset_id "
+            f"WHERE true{where} "
+            "ORDER BY score DESC, w.number DESC LIMIT :limit"
+        )
+    rows = conn.execute(_bind(sql, params), params).all()
+    return [SearchHit(r[0], r[1], r[2], r[3], r[4], float(r[5])) for r in rows]
+
+
+def _number_hit(
+    conn: Connection, number: int, statuses: Collection[str] | None
+) -> SearchHit | None:
+    where, params = _status_filter(statuses)
+    params["n"] = number
+    sql = (
+        f"SELECT {_HIT_COLUMNS} FROM work_order w LEFT JOIN asset a ON a.id = w.asset_id "
+        f"WHERE w.number = :n{where}"
+    )
+    row = conn.execute(_bind(sql, params), params).first()
+    return None if row is None else SearchHit(row[0], row[1], row[2], row[3], row[4], math.inf)
+
+
+def search_work_orders(
+    store: Store,
+    query: str,
+    *,
+    limit: int = 50,
+    statuses: Collection[str] | None = None,
+) -> list[SearchHit]:
+    """Work orders matching every word of ``query`` as a prefix, best first, over
+    number, title, description, notes and the asset's tag and name."""
+    terms = words(query)
+    number = _NUMBER.match(query)
+    if not terms or limit <= 0:
+        return []
+    with store.read() as session:
+        conn = session.connection()
+        hits: list[SearchHit] = []
+        if number is not None:
+            exact = _number_hit(conn, int(number.group(1)), statuses)
+            if exact is not None:
+                hits.append(exact)
+        for hit in _text_hits(conn, terms, limit, statuses):
+            if not hits or hit.number != hits[0].number:
+                hits.append(hit)
+    return hits[:limit]
+
+
+def search_assets(store: Store, query: str, limit: int = 20) -> list[AssetHit]:
+    """Assets whose tag or name match every word of ``query`` as a prefix; a tag
+    typed in full comes first. ``P10`` and ``p-10`` both find ``P-101``."""
+    terms = words(query)
+    if not terms or limit <= 0:
+        return []
+    params: dict[str, Any] = {"limit": limit, "tag": query.strip()}
+    with store.read() as session:
+        conn = session.connection()
+        if conn.dialect.name == "sqlite":
+            params["q"] = _fts5_query(terms)
+            sql = (
+                "SELECT a.id, a.tag, a.name, "
+                "CASE WHEN lower(a.tag) = lower(:tag) THEN 1e9 "
+                "ELSE -bm25(asset_search, 10.0, 1.0) END AS score "
+                "FROM asset_search JOIN asset a ON a.id = asset_search.rowid "
+                "WHERE asset_search MATCH :q ORDER BY score DESC, a.id LIMIT :limit"
+            )
+        else:
+            params["q"] = _tsquery(terms)
+            sql = (
+                "SELECT a.id, a.tag, a.name, "
+                "CASE WHEN lower(a.tag) = lower(:tag) THEN 1e9 "
+                "ELSE ts_rank(asset_search_doc(a.tag, a.name), q.q) END AS score "
+                "FROM to_tsquery('simple', :q) AS q(q) "
+                "JOIN asset a ON asset_search_doc(a.tag, a.name) @@ q.q "
+                "ORDER BY score DESC, a.id LIMIT :limit"
+            )
+        rows = conn.execute(text(sql), params).all()
+    return [AssetHit(r[0], r[1], r[2], float(r[3])) for r in rows]
