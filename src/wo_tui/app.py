@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.screen import Screen
 
 from wo_tui.config import Settings
@@ -70,9 +71,25 @@ def _section_factory(name: str) -> Callable[[], Screen[Any]]:
     return build
 
 
+def _palette(name: str) -> Callable[[], type[Provider]]:
+    """A provider imported when the palette first opens (keeps start-up short)."""
+
+    def load() -> type[Provider]:
+        cls: type[Provider] = getattr(importlib.import_module("wo_tui.commands"), name)
+        return cls
+
+    return load
+
+
 class WoApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "wo-tui"
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
+        *App.COMMANDS,
+        _palette("WorkOrderCommands"),
+        _palette("AssetCommands"),
+        _palette("ActionCommands"),
+    }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark,f1", "help", "Help", id="help"),
@@ -124,7 +141,19 @@ class WoApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "section":
             return parameters[0] in self.sections
+        if action == "quit":
+            return self._may_quit_here()
         return True
+
+    def _may_quit_here(self) -> bool:
+        """``q`` quits from browse screens only: on a form it would throw away typing.
+
+        A screen says which it is with ``BROWSE``; one that does not say is a form when
+        it has a text field."""
+        browse = getattr(self.screen, "BROWSE", None)
+        if browse is not None:
+            return bool(browse)
+        return not self.screen.query("Input, TextArea")
 
     def action_section(self, name: str) -> None:
         if name not in self.sections:

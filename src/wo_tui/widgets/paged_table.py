@@ -107,7 +107,9 @@ class PagedTable(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     PagedTable {
         height: 1fr;
+        overflow-x: hidden;
         scrollbar-gutter: stable;
+        scrollbar-size-vertical: 1;
     }
     PagedTable > .paged-table--header {
         text-style: bold;

@@ -247,7 +247,9 @@ class TypeAhead(_Dialog):
 
     def body(self) -> ComposeResult:
         yield Input(self._query, id="query", placeholder=self.placeholder())
-        yield OptionList(id="matches")
+        matches = OptionList(id="matches")
+        matches.can_focus = False
+        yield matches
         yield from self.extra()
 
     def placeholder(self) -> str:
@@ -327,6 +329,8 @@ class AssignChoice:
     assignee: str | None
     team: str | None
     label: str
+    user_id: int | None = None
+    team_id: int | None = None
 
 
 def _load(count: int, minutes: int) -> str:
@@ -360,7 +364,9 @@ class AssigneePicker(TypeAhead):
                     (f"{one_line(p.team, 12):<12} ", "dim"),
                     _load(p.open_count, p.open_minutes),
                 )
-                choice = AssignChoice(p.login, None, clean_line(p.display_name))
+                choice = AssignChoice(
+                    p.login, None, clean_line(p.display_name), p.user_id, p.team_id
+                )
                 out.append((f"u{p.user_id}", choice, label))
         if self._include_teams:
             for t in queries.teams(self.ctx.store):
@@ -371,7 +377,11 @@ class AssigneePicker(TypeAhead):
                         _load(t.open_count, t.open_minutes),
                     )
                     out.append(
-                        (f"t{t.team_id}", AssignChoice(None, t.name, f"team {t.name}"), label)
+                        (
+                            f"t{t.team_id}",
+                            AssignChoice(None, t.name, f"team {t.name}", None, t.team_id),
+                            label,
+                        )
                     )
         return out
 

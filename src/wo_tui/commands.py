@@ -1,0 +1,119 @@
+"""Command palette (ctrl+p): jump to a work order by number or title words, to an
+asset by tag or name, or run any action of the current screen by its name.
+
+Lookups run in a thread (``asyncio.to_thread``) so typing never waits on the
+database. Titles and names are user text: they are shown as ``Content(...)``,
+never through ``Matcher.highlight`` (which parses markup) or ``help`` (also markup).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.markup import escape
+
+from wo_tui.domain import lifecycle as lc
+from wo_tui.store import queries
+from wo_tui.text import one_line
+
+if TYPE_CHECKING:
+    from wo_tui.app import WoApp
+
+MAX_HITS = 12
+
+
+def _search_work_orders(store: Any, text: str) -> list[queries.WorkOrderHit]:
+    """The full-text index when this build has it, else the number / LIKE lookup."""
+    try:
+        from wo_tui.store import search
+    except ImportError:
+        return queries.find_work_orders(store, text, MAX_HITS)
+    return [
+        queries.WorkOrderHit(h.number, h.title, h.status, h.asset_tag or "")
+        for h in search.search_work_orders(store, text, limit=MAX_HITS)
+    ]
+
+
+class WorkOrderCommands(Provider):
+    """``123``, ``WO-123`` or words of a title."""
+
+    @property
+    def wo_app(self) -> WoApp:
+        return self.app  # type: ignore[return-value]
+
+    async def search(self, query: str) -> Hits:
+        if len(query.strip()) < 2 and not query.strip().isdigit():
+            return
+        hits = await asyncio.to_thread(_search_work_orders, self.wo_app.ctx.store, query)
+        for rank, hit in enumerate(hits):
+            status = lc.STATUS_LABELS.get(hit.status, hit.status)
+            yield Hit(
+                score=1.0 - rank / (2 * MAX_HITS),
+                match_display=Content.assemble(
+                    (hit.label, "bold"), " ", Content(one_line(hit.title, 60))
+                ),
+                command=partial(self.wo_app.open_work_order, hit.number),
+                text=hit.label,
+                help=f"Open work order ({status})",
+            )
+
+
+class AssetCommands(Provider):
+    """Assets by tag or name: opens the asset's history."""
+
+    async def search(self, query: str) -> Hits:
+        if len(query.strip()) < 2:
+            return
+        app: WoApp = self.app  # type: ignore[assignment]
+        assets = await asyncio.to_thread(queries.find_assets, app.ctx.store, query, MAX_HITS)
+        for rank, asset in enumerate(assets):
+            yield Hit(
+                score=0.9 - rank / (2 * MAX_HITS),
+                match_display=Content.assemble(
+                    ("asset ", "dim"),
+                    (one_line(asset.key, 20), "bold"),
+                    " ",
+                    Content(one_line(asset.name, 50)),
+                ),
+                command=partial(app.open_asset, asset.key),
+                text=asset.key,
+                help="Asset history",
+            )
+
+
+class ActionCommands(Provider):
+    """Every enabled key of the screen the palette was opened from, by its name."""
+
+    def _actions(self) -> list[tuple[str, Any, str]]:
+        seen: set[str] = set()
+        actions = []
+        for key, active in self.screen.active_bindings.items():
+            binding = active.binding
+            if not active.enabled or not binding.description or binding.description in seen:
+                continue
+            seen.add(binding.description)
+            node = active.node
+            run = partial(node.run_action, binding.action)
+            actions.append((binding.description, run, self.app.get_key_display(binding) or key))
+        return actions
+
+    async def discover(self) -> Hits:
+        for name, run, key in self._actions():
+            yield DiscoveryHit(Content(name), run, text=name, help=escape(f"key {key}"))
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, run, key in self._actions():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(
+                    score,
+                    Content(name).stylize("bold", 0, 0),
+                    run,
+                    text=name,
+                    help=escape(f"key {key}"),
+                )

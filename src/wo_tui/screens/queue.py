@@ -1,0 +1,304 @@
+"""The technician's queue: my work, then my team's unclaimed work, by priority and
+time to breach. Every step of doing the job is one key, so it works from a phone
+over SSH at 80x24. A dispatcher can open anyone's queue (``w``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Static
+
+from wo_tui import clock
+from wo_tui.domain import lifecycle as lc
+from wo_tui.domain import permissions as perm
+from wo_tui.domain import services as sv
+from wo_tui.screens.base import WoScreen
+from wo_tui.screens.board import is_overdue, work_columns
+from wo_tui.store import queries
+from wo_tui.store.queries import BoardRow
+from wo_tui.text import clean_line
+from wo_tui.widgets.paged_table import PagedTable
+from wo_tui.widgets.pickers import (
+    AssignChoice,
+    AssigneePicker,
+    HoldChoice,
+    HoldPrompt,
+    LabourChoice,
+    LabourPrompt,
+    PartChoice,
+    PartPicker,
+    TextPrompt,
+    ask,
+)
+
+LOCATE_SCAN = 5000
+"""A queue is one person's work; a moved row is searched for this far down."""
+
+
+@dataclass
+class QueueSource:
+    """One person's queue for the table's worker threads."""
+
+    store: Any
+    user_id: int
+    team_id: int | None
+    total: int = 0
+
+    def count(self) -> int:
+        self.total = queries.queue_count(self.store, self.user_id, self.team_id)
+        return self.total
+
+    def fetch(self, offset: int, limit: int, after: Any, before: Any) -> list[BoardRow]:
+        return queries.queue_page(self.store, self.user_id, self.team_id, offset, limit)
+
+    def last(self, limit: int) -> list[BoardRow]:
+        start = max(self.total - limit, 0)
+        return queries.queue_page(self.store, self.user_id, self.team_id, start, limit)
+
+    def locate(self, row: BoardRow) -> tuple[int, BoardRow] | None:
+        for start in range(0, min(self.total, LOCATE_SCAN), 500):
+            page = queries.queue_page(self.store, self.user_id, self.team_id, start, 500)
+            for i, fresh in enumerate(page):
+                if fresh.ident == row.ident:
+                    return start + i, fresh
+        return None
+
+
+VERBS = {
+    "start": "start",
+    "hold": "hold",
+    "resume": "resume",
+    "note": "add_note",
+    "log_time": "log_labour",
+    "use_part": "use_part",
+    "complete": "complete",
+}
+
+
+class QueueScreen(WoScreen):
+    """My queue."""
+
+    HELP = (
+        "Your work orders first, then your team's that nobody has taken, most urgent "
+        "first. Start, note, log time and parts as you go; complete opens the closeout form."
+    )
+    BROWSE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "start", "Start", id="queue_start"),
+        Binding("h", "hold", "Hold", id="queue_hold"),
+        Binding("r", "resume", "Resume", id="queue_resume"),
+        Binding("n", "note", "Note", id="queue_note"),
+        Binding("l", "log_time", "Log time", id="queue_log_time"),
+        Binding("p", "use_part", "Part", id="queue_use_part"),
+        Binding("c", "complete", "Complete", id="queue_complete"),
+        Binding("y", "asset_history", "Asset history", id="queue_asset_history"),
+        Binding("w", "whose", "Whose queue", id="queue_whose"),
+    ]
+    DEFAULT_CSS = """
+    QueueScreen #summary { height: auto; padding: 0 1; background: $boost; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.source: QueueSource | None = None
+        self.owner = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static("My queue", id="summary")
+        columns = [c for c in work_columns(clock.now) if c.label != "Assignee"]
+        yield PagedTable(
+            columns,
+            alert=lambda r: is_overdue(r, clock.now()),
+            empty="Nothing in this queue.",
+            id="queue",
+        )
+        yield Footer()
+
+    @property
+    def table(self) -> PagedTable:
+        return self.query_one("#queue", PagedTable)
+
+    @property
+    def row(self) -> BoardRow | None:
+        return self.table.current if self.is_mounted else None
+
+    def on_mount(self) -> None:
+        actor = self.ctx.actor
+        self.show_queue(actor.id, actor.team_id, actor.display_name)
+        self.table.focus()
+
+    def show_queue(self, user_id: int, team_id: int | None, name: str) -> None:
+        self.owner = clean_line(name)
+        self.source = QueueSource(self.ctx.store, user_id, team_id)
+        self.table.set_source(self.source)
+
+    def reload(self) -> None:
+        self.table.reload()
+
+    @on(PagedTable.Loaded)
+    def _loaded(self) -> None:
+        rows = self.table.rows_loaded()
+        overdue = sum(1 for r in rows if is_overdue(r, clock.now()))
+        whose = "My queue" if self.source and self.source.user_id == self.ctx.actor.id else None
+        title = whose or f"Queue of {self.owner}"
+        summary = Text.assemble((title, "bold"), f"  {self.table.total} work orders")
+        if overdue:
+            summary.append(f" · {overdue} overdue", style="bold red")
+        self.query_one("#summary", Static).update(summary)
+        self.refresh_bindings()
+
+    @on(PagedTable.CursorMoved)
+    def _moved(self) -> None:
+        self.refresh_bindings()
+
+    @on(PagedTable.Selected)
+    def _open(self, event: PagedTable.Selected) -> None:
+        self.wo_app.open_work_order(event.row.number)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.is_mounted:
+            return True
+        actor = self.ctx.actor
+        if action == "whose":
+            return (perm.may(actor, "view_all_work") and actor.role != perm.TECHNICIAN) or None
+        if action == "asset_history":
+            return (self.row is not None and bool(self.row.asset_tag)) or None
+        verb = VERBS.get(action)
+        if verb is None:
+            return True
+        row = self.row
+        if row is None or not perm.may(actor, verb):
+            return None
+        if not perm.may_work_on(actor, row.assignee_id, row.team_id):
+            return None
+        return lc.allowed(verb, row.status) or None
+
+    def _row_for(self, action: str) -> BoardRow | None:
+        row = self.row
+        if row is None or not self.check_action(action, ()):
+            if row is not None:
+                self.notify(f"{row.label}: not possible now.", markup=False)
+            return None
+        return row
+
+    def _after(self, message: str) -> Callable[[Any], None]:
+        def done(_: Any) -> None:
+            self.notify(message, markup=False)
+            self.reload()
+
+        return done
+
+    def action_start(self) -> None:
+        if row := self._row_for("start"):
+            self.run_db(
+                sv.start,
+                self.ctx,
+                row.number,
+                expected_version=row.version,
+                then=self._after(f"Started {row.label}"),
+            )
+
+    def action_resume(self) -> None:
+        if row := self._row_for("resume"):
+            self.run_db(
+                sv.resume,
+                self.ctx,
+                row.number,
+                expected_version=row.version,
+                then=self._after(f"Resumed {row.label}"),
+            )
+
+    def action_hold(self) -> None:
+        row = self._row_for("hold")
+        if row is None:
+            return
+
+        def chosen(choice: HoldChoice) -> None:
+            self.run_db(
+                sv.hold,
+                self.ctx,
+                row.number,
+                choice.code,
+                choice.detail,
+                expected_version=row.version,
+                then=self._after(f"{row.label} is on hold ({lc.HOLD_REASONS[choice.code]})"),
+            )
+
+        ask(self, HoldPrompt(f"Put {row.label} on hold"), chosen)
+
+    def action_note(self) -> None:
+        row = self._row_for("note")
+        if row is None:
+            return
+
+        def written(body: str) -> None:
+            self.run_db(
+                sv.add_note,
+                self.ctx,
+                row.number,
+                body,
+                then=self._after(f"Note added to {row.label}"),
+            )
+
+        ask(self, TextPrompt(f"Note on {row.label}", "Note"), written)
+
+    def action_log_time(self) -> None:
+        row = self._row_for("log_time")
+        if row is None:
+            return
+
+        def chosen(entry: LabourChoice) -> None:
+            self.run_db(
+                sv.log_labour,
+                self.ctx,
+                row.number,
+                entry.minutes,
+                work_date=entry.work_date,
+                then=self._after(f"Logged {entry.minutes} min on {row.label}"),
+            )
+
+        ask(self, LabourPrompt(f"Log time on {row.label}"), chosen)
+
+    def action_use_part(self) -> None:
+        row = self._row_for("use_part")
+        if row is None:
+            return
+
+        def chosen(part: PartChoice) -> None:
+            self.run_db(
+                sv.use_part,
+                self.ctx,
+                row.number,
+                part.part_number,
+                part.quantity,
+                then=self._after(f"{part.quantity:g} x {part.part_number} on {row.label}"),
+            )
+
+        ask(self, PartPicker(f"Part used on {row.label}"), chosen)
+
+    def action_complete(self) -> None:
+        row = self._row_for("complete")
+        if row is None:
+            return
+        from wo_tui.screens.closeout import CloseoutScreen
+
+        self.app.push_screen(CloseoutScreen(row.number))
+
+    def action_asset_history(self) -> None:
+        row = self.row
+        if row is not None and row.asset_tag:
+            self.wo_app.open_asset(row.asset_tag)
+
+    def action_whose(self) -> None:
+        def chosen(choice: AssignChoice) -> None:
+            if choice.user_id is not None:
+                self.show_queue(choice.user_id, choice.team_id, choice.label)
+
+        ask(self, AssigneePicker("Whose queue?", include_teams=False), chosen)
