@@ -408,6 +408,9 @@ def open_store(db: str, *, create: bool = False, migrate: bool = True) -> Store:
         except OSError as exc:
             raise StoreError(f"Cannot create {path}: {exc.strerror}.") from exc
     _check_sqlite_file(path)
+    # An empty file is a database nobody finished creating (an interrupted init, a
+    # process that lost the creation race, touch): it still needs WAL.
+    new = new or path.stat().st_size == 0
     read_only = not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK)
     if read_only:
         url = f"sqlite:///file:{path}?mode=ro&uri=true"
@@ -416,7 +419,7 @@ def open_store(db: str, *, create: bool = False, migrate: bool = True) -> Store:
     store = Store(url=url, engine=engine, path=path, read_only=read_only)
     try:
         if new:
-            raw = sqlite3.connect(path)
+            raw = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
             try:
                 raw.execute("PRAGMA journal_mode = WAL")
             finally:
