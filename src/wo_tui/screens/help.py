@@ -46,6 +46,8 @@ class HelpScreen(WoModal):
 
     def __init__(self, screen: Screen[Any]) -> None:
         super().__init__()
+        self.entries: list[tuple[str, str, bool]] = []
+        """(keys, what they do, allowed now): what the help shows."""
         self._body = self._describe(screen)
 
     def _describe(self, screen: Screen[Any]) -> Group:
@@ -73,6 +75,7 @@ class HelpScreen(WoModal):
             ]
             entry = (" ".join(dict.fromkeys(keys)) or key, binding.description, active.enabled)
             (everywhere if active.node is self.app else local).append(entry)
+        self.entries = local + everywhere
         for heading, entries in (("On this screen", local), ("Everywhere", everywhere)):
             table.add_row(Text(""), Text(""))
             table.add_row(Text(heading, style="bold"), Text(""))
