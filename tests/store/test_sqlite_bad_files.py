@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -82,8 +83,6 @@ def test_the_lock_is_waited_for_not_refused(populated: Path) -> None:
         ctx = sv.Ctx(store, identity.actor_for(store, "dana"))
         holder = sqlite3.connect(populated, isolation_level=None, check_same_thread=False)
         holder.execute("BEGIN IMMEDIATE")
-        import threading
-
         release = threading.Timer(0.3, lambda: holder.execute("COMMIT"))
         release.start()
         try:
