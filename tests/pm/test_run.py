@@ -183,11 +183,16 @@ def test_edit_retimes_and_list_shows_compliance(site, at) -> None:
     assert row.due_count == 1 and row.on_time == 1 and row.compliance == 100.0
     assert row.last_done == datetime(2026, 3, 3, 9, tzinfo=UTC) and row.target == "P-101"
     inp = pm.schedule_input(site.store, sched.id)
-    assert inp.asset_tag == "P-101" and inp.checklist == [
-        "Grease DE bearing",
-        "Grease NDE bearing",
-        "Check vibration",
-    ]
+    assert (
+        inp.asset_tag == "P-101"
+        and inp.team == "Mechanical"
+        and inp.checklist
+        == [
+            "Grease DE bearing",
+            "Grease NDE bearing",
+            "Check vibration",
+        ]
+    )
     inp.interval_value = 2
     pm.update_schedule(site.dispatcher, sched.id, inp)
     assert pm.get_schedule(site.store, sched.id).next_due_at == datetime(2026, 4, 1, tzinfo=UTC)

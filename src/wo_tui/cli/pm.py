@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,28 +10,8 @@ import click
 
 from wo_tui.cli import CliState, main, pass_state
 from wo_tui.cli.report import FORMATS, machine_value, print_table, write_csv
+from wo_tui.domain.pm import parse_every, parse_weekdays
 from wo_tui.errors import ValidationError
-
-_EVERY = re.compile(r"^\s*(\d+)?\s*(day|week|month|year)s?\s*$", re.IGNORECASE)
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def parse_every(text: str) -> tuple[int, str]:
-    """``month``, ``3 months``, ``2 week`` -> (value, unit)."""
-    m = _EVERY.match(text)
-    if not m:
-        raise ValidationError(f"{text!r} is not an interval: try '1 month', '2 weeks' or 'year'.")
-    return int(m.group(1) or 1), m.group(2).lower()
-
-
-def parse_weekdays(text: str) -> list[int]:
-    days = []
-    for part in text.split(","):
-        name = part.strip().lower()[:3]
-        if name not in WEEKDAYS:
-            raise ValidationError(f"{part!r} is not a weekday: use mon,tue,wed,thu,fri,sat,sun.")
-        days.append(WEEKDAYS.index(name))
-    return days
 
 
 def _schedule_options(fn: Any) -> Any:

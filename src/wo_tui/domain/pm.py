@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import calendar
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -63,6 +64,8 @@ from wo_tui.store.models import (
     MeterReading,
     PMOccurrence,
     PMSchedule,
+    Team,
+    User,
     WorkOrder,
 )
 from wo_tui.text import MAX_TITLE, clean, clean_line
@@ -172,6 +175,35 @@ def due_datetime(d: date) -> datetime:
 
 def today() -> date:
     return clock.now().astimezone(UTC).date()
+
+
+_EVERY = re.compile(r"^\s*(\d+)?\s*(day|week|month|year)s?\s*$", re.IGNORECASE)
+
+
+def parse_every(text: str) -> tuple[int, str]:
+    """``month``, ``3 months``, ``2 week`` -> (value, unit)."""
+    m = _EVERY.match(text)
+    if not m:
+        raise ValidationError(f"{text!r} is not an interval: try '1 month', '2 weeks' or 'year'.")
+    return int(m.group(1) or 1), m.group(2).lower()
+
+
+def parse_weekdays(text: str) -> list[int]:
+    """``mon,thu`` -> [0, 3]."""
+    days = []
+    for part in text.split(","):
+        name = part.strip().lower()[:3]
+        if name not in WEEKDAY_NAMES:
+            raise ValidationError(f"{part!r} is not a weekday: use mon,tue,wed,thu,fri,sat,sun.")
+        days.append(WEEKDAY_NAMES.index(name))
+    return days
+
+
+def every_text(value: int | None, unit: str) -> str:
+    """The inverse of ``parse_every``, for a form."""
+    if not value:
+        return ""
+    return f"{value} {unit}" + ("s" if value > 1 else "")
 
 
 # ---------------------------------------------------------------- schedules
@@ -370,10 +402,14 @@ def schedule_input(store: Store, schedule_id: int) -> ScheduleInput:
         sched = _load_schedule(s, schedule_id)
         asset = s.get(Asset, sched.asset_id) if sched.asset_id is not None else None
         asset_tag = asset.tag if asset is not None else None
+        team = s.get(Team, sched.team_id) if sched.team_id is not None else None
+        user = s.get(User, sched.assignee_id) if sched.assignee_id is not None else None
     cal = calendar_of(sched)
     return ScheduleInput(
         title=sched.title,
         asset_tag=asset_tag,
+        team=team.name if team is not None else None,
+        assignee=user.login if user is not None else None,
         location_id=None if asset_tag else sched.location_id,
         instructions=sched.instructions,
         checklist=list(json.loads(sched.checklist or "[]")),

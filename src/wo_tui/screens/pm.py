@@ -1,0 +1,340 @@
+"""PM schedules: what is due next, when it was last done and how often on time.
+
+A dispatcher creates and edits schedules in a form, pauses and resumes them,
+skips the next date with a reason, and generates the work that is due; all of it
+through ``domain.pm``, off the UI thread.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import DataTable, Footer, Header, Input, Label, Static, TextArea
+
+from wo_tui.domain import permissions as perm
+from wo_tui.domain import pm
+from wo_tui.domain.units import format_minutes, parse_date, parse_minutes
+from wo_tui.errors import ValidationError
+from wo_tui.screens.base import WoModal, WoScreen
+from wo_tui.text import clean_line
+from wo_tui.widgets.pickers import ReasonPrompt, ask
+
+FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("title", "Title", "Grease pump bearings"),
+    ("asset", "Asset tag", "P-101"),
+    ("every", "Every", "1 month, 2 weeks, year (blank: meter only)"),
+    ("weekdays", "Weekdays", "mon,thu (weekly only)"),
+    ("day_of_month", "Day of month", "1-31 (monthly/yearly, fixed)"),
+    ("mode", "Mode", "fixed or floating"),
+    ("lead", "Lead days", "0"),
+    ("meter", "Meter", "running_hours"),
+    ("meter_every", "Meter every", "500"),
+    ("meter_threshold", "Threshold", "7.1"),
+    ("team", "Team", "Mechanical"),
+    ("assignee", "Technician", "login"),
+    ("estimate", "Estimate", "1:30"),
+    ("priority", "Priority", "1-5"),
+    ("starts", "Starts", "YYYY-MM-DD"),
+)
+
+
+def _number(text: str, what: str, kind: type = int) -> Any:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return kind(text)
+    except ValueError as exc:
+        raise ValidationError(f"{what} must be a number, not {text!r}.") from exc
+
+
+def form_values(inp: pm.ScheduleInput) -> dict[str, str]:
+    """A schedule's values as the form shows them."""
+    g = "" if inp.meter_every is None else f"{inp.meter_every:g}"
+    t = "" if inp.meter_threshold is None else f"{inp.meter_threshold:g}"
+    return {
+        "title": inp.title,
+        "asset": inp.asset_tag or "",
+        "every": pm.every_text(inp.interval_value, inp.interval_unit),
+        "weekdays": ",".join(pm.WEEKDAY_NAMES[w] for w in inp.weekdays),
+        "day_of_month": "" if inp.day_of_month is None else str(inp.day_of_month),
+        "mode": inp.mode,
+        "lead": str(inp.lead_days),
+        "meter": inp.meter,
+        "meter_every": g,
+        "meter_threshold": t,
+        "team": inp.team or "",
+        "assignee": inp.assignee or "",
+        "estimate": format_minutes(inp.estimated_minutes) if inp.estimated_minutes else "",
+        "priority": str(inp.priority),
+        "starts": inp.starts_on.isoformat() if inp.starts_on else "",
+    }
+
+
+def parse_form(values: dict[str, str], checklist: str, base: pm.ScheduleInput) -> pm.ScheduleInput:
+    """The form's text into a ``ScheduleInput`` (the domain checks the rules)."""
+    inp = base
+    inp.title = values["title"]
+    inp.asset_tag = values["asset"].strip() or None
+    every = values["every"].strip()
+    inp.interval_value, inp.interval_unit = pm.parse_every(every) if every else (None, "")
+    weekdays = values["weekdays"].strip()
+    inp.weekdays = pm.parse_weekdays(weekdays) if weekdays else []
+    inp.day_of_month = _number(values["day_of_month"], "Day of month")
+    inp.mode = values["mode"].strip().lower() or "fixed"
+    inp.lead_days = _number(values["lead"], "Lead days") or 0
+    inp.meter = values["meter"].strip()
+    inp.meter_every = _number(values["meter_every"], "Meter every", float)
+    inp.meter_threshold = _number(values["meter_threshold"], "Threshold", float)
+    inp.team = values["team"].strip() or None
+    inp.assignee = values["assignee"].strip() or None
+    estimate = values["estimate"].strip()
+    inp.estimated_minutes = parse_minutes(estimate) if estimate else 0
+    inp.priority = _number(values["priority"], "Priority") or 4
+    starts = values["starts"].strip()
+    inp.starts_on = parse_date(starts) if starts else None
+    inp.checklist = [line for line in checklist.splitlines() if line.strip()]
+    inp.instructions = base.instructions
+    return inp
+
+
+class ScheduleForm(WoModal):
+    """Create or edit a schedule; ctrl+s saves, escape cancels. Dismisses with the id."""
+
+    DEFAULT_CSS = """
+    ScheduleForm { align: center middle; }
+    ScheduleForm > #dialog {
+        width: 80; max-width: 100%; height: 100%; max-height: 40;
+        border: thick $accent; background: $surface; padding: 0 1;
+    }
+    ScheduleForm .row { height: auto; }
+    ScheduleForm .row Label { width: 14; padding: 1 0 0 0; }
+    ScheduleForm .row Input { width: 1fr; }
+    ScheduleForm TextArea { height: 6; }
+    ScheduleForm #problems { color: $error; height: auto; }
+    ScheduleForm #title-line { text-style: bold; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="pm_form_save", priority=True),
+    ]
+
+    def __init__(self, schedule_id: int | None = None, inp: pm.ScheduleInput | None = None) -> None:
+        super().__init__()
+        self.schedule_id = schedule_id
+        self.base = inp or pm.ScheduleInput(title="", interval_value=1, interval_unit="month")
+
+    def compose(self) -> ComposeResult:
+        values = form_values(self.base)
+        heading = "New PM schedule" if self.schedule_id is None else f"Edit PM #{self.schedule_id}"
+        with VerticalScroll(id="dialog"):
+            yield Static(Text(heading + "   ctrl+s: save   escape: cancel"), id="title-line")
+            for key, label, hint in FIELDS:
+                with Horizontal(classes="row"):
+                    yield Label(Text(label))
+                    yield Input(values[key], placeholder=hint, id=f"f_{key}")
+            yield Label(Text("Checklist (one item a line)"))
+            yield TextArea("\n".join(self.base.checklist), id="f_checklist")
+            yield Static("", id="problems")
+
+    def on_mount(self) -> None:
+        self.query_one("#f_title", Input).focus()
+
+    def _problem(self, message: str) -> None:
+        self.query_one("#problems", Static).update(Text(message))
+
+    def show_error(self, error: Any) -> None:
+        problems = getattr(error, "problems", None) or [error.message]
+        self._problem("\n".join(problems))
+
+    def action_save(self) -> None:
+        values = {key: self.query_one(f"#f_{key}", Input).value for key, _, _ in FIELDS}
+        try:
+            inp = parse_form(values, self.query_one("#f_checklist", TextArea).text, self.base)
+        except ValidationError as exc:
+            self._problem(exc.message)
+            return
+        if self.schedule_id is None:
+            self.run_db(pm.create_schedule, self.ctx, inp, then=lambda s: self.dismiss(s.id))
+        else:
+            self.run_db(
+                pm.update_schedule,
+                self.ctx,
+                self.schedule_id,
+                inp,
+                then=lambda s: self.dismiss(s.id),
+            )
+
+    @on(Input.Submitted)
+    def _next(self) -> None:
+        self.focus_next()
+
+
+class PMScreen(WoScreen):
+    """Every PM schedule: next due, last done, compliance."""
+
+    BROWSE = True
+    HELP = (
+        "Preventive maintenance schedules: next due date, last completion and the share of "
+        "PM work done on time (within 10% of the interval). n new, e edit, p pause or resume, "
+        "x skip the next date, w generate the work that is due now."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new", "New", id="pm_new"),
+        Binding("e", "edit", "Edit", id="pm_edit"),
+        Binding("p", "pause", "Pause/resume", id="pm_pause"),
+        Binding("x", "skip", "Skip next", id="pm_skip"),
+        Binding("w", "generate", "Generate due", id="pm_generate"),
+        Binding("j", "cursor('down')", "Down", id="pm_down", show=False),
+        Binding("k", "cursor('up')", "Up", id="pm_up", show=False),
+    ]
+    DEFAULT_CSS = """
+    PMScreen #summary { height: auto; padding: 0 1; background: $boost; }
+    PMScreen DataTable { height: 1fr; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[pm.ScheduleRow] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("PM schedules", id="summary")
+        yield DataTable(id="schedules", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    @property
+    def table(self) -> DataTable[Any]:
+        return self.query_one("#schedules", DataTable)
+
+    def on_mount(self) -> None:
+        for key, label in (
+            ("id", "#"),
+            ("title", "Title"),
+            ("for", "For"),
+            ("next", "Next due"),
+            ("last", "Last done"),
+            ("open", "Open"),
+            ("compliance", "On time"),
+            ("trigger", "Trigger"),
+        ):
+            self.table.add_column(label, key=key)
+        self.table.focus()
+        self.reload()
+
+    def reload(self) -> None:
+        self.run_db(
+            pm.list_schedules, self.ctx.store, then=self._show, group="pm_list", exclusive=True
+        )
+
+    def _show(self, rows: list[pm.ScheduleRow]) -> None:
+        self.rows = rows
+        table = self.table
+        keep = table.cursor_row
+        table.clear()
+        for r in rows:
+            state = "" if r.active else " (paused)"
+            table.add_row(
+                Text(str(r.id)),
+                Text(clean_line(r.title) + state, style="" if r.active else "dim"),
+                Text(clean_line(r.target)),
+                Text(str(r.next_due or "-")),
+                Text(r.last_done.astimezone().strftime("%Y-%m-%d") if r.last_done else "-"),
+                Text(str(r.open_work)),
+                Text("-" if r.compliance is None else f"{r.compliance:.0f}% of {r.due_count}"),
+                Text(clean_line(r.trigger)),
+                key=str(r.id),
+            )
+        if rows:
+            table.move_cursor(row=min(keep, len(rows) - 1))
+        active = sum(1 for r in rows if r.active)
+        self.query_one("#summary", Static).update(
+            Text.assemble(
+                ("PM schedules", "bold"), f"  {active} active, {len(rows) - active} paused"
+            )
+        )
+        self.refresh_bindings()
+
+    @property
+    def current(self) -> pm.ScheduleRow | None:
+        if not self.rows or not self.is_mounted:
+            return None
+        row = self.table.cursor_row
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("new", "edit", "pause", "skip", "generate"):
+            if not perm.may(self.ctx.actor, "manage_pm"):
+                return None
+            if action in ("edit", "pause", "skip") and self.current is None:
+                return None
+        return True
+
+    def action_cursor(self, where: str) -> None:
+        if where == "down":
+            self.table.action_cursor_down()
+        else:
+            self.table.action_cursor_up()
+
+    @on(DataTable.RowHighlighted)
+    def _moved(self) -> None:
+        self.refresh_bindings()
+
+    def _saved(self, schedule_id: int) -> None:
+        self.notify(f"PM #{schedule_id} saved.", markup=False)
+        self.reload()
+
+    def action_new(self) -> None:
+        ask(self, ScheduleForm(), self._saved)
+
+    def action_edit(self) -> None:
+        if (row := self.current) is None:
+            return
+        self.run_db(
+            pm.schedule_input,
+            self.ctx.store,
+            row.id,
+            then=lambda inp: ask(self, ScheduleForm(row.id, inp), self._saved),
+        )
+
+    def action_pause(self) -> None:
+        if (row := self.current) is None:
+            return
+        verb = "resumed" if not row.active else "paused"
+        self.run_db(
+            pm.set_active,
+            self.ctx,
+            row.id,
+            not row.active,
+            then=lambda _: self._done(f"PM #{row.id} {verb}."),
+        )
+
+    def action_skip(self) -> None:
+        if (row := self.current) is None:
+            return
+
+        def skip(reason: str) -> None:
+            self.run_db(
+                pm.skip_next,
+                self.ctx,
+                row.id,
+                reason,
+                then=lambda day: self._done(f"PM #{row.id}: {day} recorded as skipped."),
+            )
+
+        ask(self, ReasonPrompt(f"Skip the next date of PM #{row.id}"), skip)
+
+    def action_generate(self) -> None:
+        def report(result: pm.RunResult) -> None:
+            made = len(result.generated)
+            self._done(f"Generated {made} PM work order{'s' if made != 1 else ''}.")
+
+        self.run_db(pm.run, self.ctx, then=report, group="pm_run", exclusive=True)
+
+    def _done(self, message: str) -> None:
+        self.notify(message, markup=False)
+        self.reload()

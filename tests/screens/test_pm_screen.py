@@ -1,0 +1,111 @@
+"""The PM schedules screen by keystrokes: list, create, edit, pause, skip, generate."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import select
+
+from tests.conftest import Site
+from tests.screens.conftest import AppFor
+from tests.screens.test_board import settle
+from wo_tui.domain import pm
+from wo_tui.screens.pm import PMScreen, ScheduleForm
+from wo_tui.store.models import PMSchedule, WorkOrder
+
+
+def _seed(site: Site) -> int:
+    sched = pm.create_schedule(
+        site.dispatcher,
+        pm.ScheduleInput(
+            title="Grease pump bearings",
+            asset_tag="P-101",
+            team="Mechanical",
+            interval_value=1,
+            interval_unit="month",
+            starts_on=date(2026, 3, 2),
+            checklist=["Grease DE", "Grease NDE"],
+        ),
+    )
+    assert sched.id is not None
+    return sched.id
+
+
+def _schedules(site: Site) -> list[PMSchedule]:
+    with site.store.read() as s:
+        return list(s.exec(select(PMSchedule).order_by(PMSchedule.id)).all())
+
+
+async def test_list_generate_pause_skip(site: Site, app_for: AppFor) -> None:
+    sid = _seed(site)
+    async with app_for(site.dispatcher).run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, PMScreen)
+        assert [r.title for r in screen.rows] == ["Grease pump bearings"]
+        assert screen.table.row_count == 1
+        await pilot.press("w")
+        await settle(pilot)
+        with site.store.read() as s:
+            made = s.exec(select(WorkOrder).where(WorkOrder.pm_schedule_id == sid)).all()
+        assert len(made) == 1 and made[0].kind == "preventive"
+        assert screen.rows[0].open_work == 1
+        await pilot.press("p")
+        await settle(pilot)
+        assert _schedules(site)[0].active is False
+        await pilot.press("p")
+        await settle(pilot)
+        assert _schedules(site)[0].active is True
+        await pilot.press("x")
+        await settle(pilot)
+        await pilot.press(*"Shutdown", "enter")
+        await settle(pilot)
+        assert [o.status for o in pm.occurrences(site.store, sid)] == ["skipped", "generated"]
+
+
+async def test_create_and_edit_in_the_form(site: Site, app_for: AppFor) -> None:
+    async with app_for(site.dispatcher).run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, ScheduleForm)
+        await pilot.press(*"Filter change")
+        form.query_one("#f_asset").value = "AHU-01"
+        form.query_one("#f_every").value = "3 months"
+        form.query_one("#f_day_of_month").value = "31"
+        form.query_one("#f_lead").value = "7"
+        form.query_one("#f_team").value = "Electrical"
+        form.query_one("#f_estimate").value = "1:30"
+        form.query_one("#f_starts").value = "2026-03-02"
+        form.query_one("#f_checklist").text = "Swap filters\nRecord pressure drop"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, PMScreen)
+        (sched,) = _schedules(site)
+        assert (sched.interval_value, sched.interval_unit, sched.day_of_month) == (3, "month", 31)
+        assert sched.estimated_minutes == 90 and sched.lead_days == 7
+        assert sched.next_due_at is not None and sched.next_due_at.date() == date(2026, 3, 31)
+        await pilot.press("e")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, ScheduleForm)
+        assert form.query_one("#f_team").value == "Electrical"
+        form.query_one("#f_every").value = "fortnight"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "not an interval" in str(form.query_one("#problems").render())
+        form.query_one("#f_every").value = "6 months"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert _schedules(site)[0].interval_value == 6
+
+
+async def test_technician_cannot_manage(site: Site, app_for: AppFor) -> None:
+    _seed(site)
+    async with app_for(site.tech).run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        await settle(pilot)
+        assert not isinstance(pilot.app.screen, PMScreen)
