@@ -120,10 +120,10 @@ def test_verify_finds_a_forged_or_missing_event(site: Any) -> None:
 def test_cli_audit_verify(site: Any) -> None:
     n = make_wo(site, lc.ASSIGNED)
     clean = wo_tui("--db", str(site.store.path), "audit", "verify")
-    assert clean.returncode == 0, clean.stderr
+    assert clean.exit_code == 0, clean.stderr
     assert "1 work order" in clean.stdout
     _raw(site.store, "UPDATE work_order SET priority = 1 WHERE number = :n", n=n)
     bad = wo_tui("--db", str(site.store.path), "audit", "verify")
-    assert bad.returncode == 1
+    assert bad.exit_code == 1
     assert f"WO-{n:06d} priority" in bad.stdout
     assert "Traceback" not in bad.stderr
