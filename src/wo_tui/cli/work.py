@@ -7,6 +7,7 @@ changed; refusals are ``WoError`` (exit 1, one line on stderr).
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +23,7 @@ LEVEL = click.IntRange(1, 3)
 def read_text(value: str) -> str:
     """``-`` means read standard input, so long text can be piped in."""
     if value == "-":
-        return click.get_text_stream("stdin").read()
+        return sys.stdin.read()
     return value
 
 
@@ -95,9 +96,13 @@ def request_add(
 @pass_state
 def request_show(state: CliState, ref: str) -> None:
     """Show a request and what became of it."""
+    from wo_tui.domain import permissions as perm
     from wo_tui.domain.views import request_detail
 
-    d = request_detail(state.store(), ref)
+    ctx = state.ctx()
+    d = request_detail(ctx.store, ref)
+    if d.submitted_by != ctx.actor.login:
+        perm.require(ctx.actor, "view_all_requests", "(other people's requests)")
     rows = [
         ("Request", d.label),
         ("Title", d.title),
@@ -429,12 +434,15 @@ def list_cmd(
     as_json: bool,
 ) -> None:
     """List work orders, newest first."""
+    from wo_tui.domain import permissions as perm
     from wo_tui.domain.views import MAX_PAGE, list_work_orders
 
-    store = state.store()
+    ctx = state.ctx()
+    perm.require(ctx.actor, "view_all_work", "(list work orders)")
+    store = ctx.store
     shown = 0
     after: int | None = None
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     if as_json:
         out.write("[")
     while True:
@@ -491,10 +499,13 @@ def _short(value: Any, width: int = 60) -> str:
 @pass_state
 def show(state: CliState, ref: str) -> None:
     """Show work order REF: fields, timeline, labour, parts and cost."""
+    from wo_tui.domain import permissions as perm
     from wo_tui.domain.units import format_minutes, format_money
     from wo_tui.domain.views import work_order_detail
 
-    d = work_order_detail(state.store(), ref)
+    ctx = state.ctx()
+    perm.require(ctx.actor, "view_all_work", "(show work orders)")
+    d = work_order_detail(ctx.store, ref)
 
     def met(value: bool | None) -> str:
         return "-" if value is None else ("met" if value else "missed")

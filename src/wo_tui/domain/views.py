@@ -275,29 +275,27 @@ def _changes(raw: str) -> tuple[Change, ...]:
 
 
 def _timeline(s: Session, events: list[AuditEvent], notes: list[Note]) -> tuple[TimelineEntry, ...]:
-    """Events and notes in time order; a note replaces the bare ``add_note`` event."""
+    """Events and notes in the order they happened; a note takes the place of its
+    bare ``add_note`` event (events written in one instant keep their id order)."""
     users = _logins(
         s,
         {e.actor_id for e in events if e.actor_id is not None} | {n.author_id for n in notes},
     )
     noted = {n.id for n in notes}
+    note_slot: dict[int, tuple[datetime, int]] = {}
     entries: list[tuple[datetime, int, TimelineEntry]] = []
     for e in events:
         changes = _changes(e.changes)
-        if e.action == "add_note" and any(c.new in noted for c in changes):
+        note_ids = [c.new for c in changes if e.action == "add_note" and c.new in noted]
+        if note_ids:
+            note_slot[note_ids[0]] = (e.at, e.id or 0)
             continue
         who = users.get(e.actor_id, ("system", ""))[0] if e.actor_id is not None else "system"
-        entries.append((e.at, 0, TimelineEntry(e.at, who, e.action, changes)))
+        entries.append((e.at, e.id or 0, TimelineEntry(e.at, who, e.action, changes)))
     for n in notes:
-        entries.append(
-            (
-                n.created_at,
-                1,
-                TimelineEntry(
-                    n.created_at, users.get(n.author_id, ("?", ""))[0], "note", note=n.body
-                ),
-            )
-        )
+        at, order = note_slot.get(n.id or 0, (n.created_at, 0))
+        who = users.get(n.author_id, ("?", ""))[0]
+        entries.append((at, order, TimelineEntry(n.created_at, who, "note", note=n.body)))
     entries.sort(key=lambda item: (item[0], item[1]))
     return tuple(entry for *_, entry in entries)
 
