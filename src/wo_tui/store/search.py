@@ -22,6 +22,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 
 from wo_tui.store.db import Store
+from wo_tui.text import clean_line
 
 MAX_WORDS = 8
 MAX_WORD = 64
@@ -157,7 +158,7 @@ def search_work_orders(
     number, title, description, notes and the asset's tag and name."""
     terms = words(query)
     number = _NUMBER.match(query)
-    if not terms or limit <= 0:
+    if not terms or limit <= 0 or (statuses is not None and not statuses):
         return []
     with store.read() as session:
         conn = session.connection()
@@ -178,7 +179,7 @@ def search_assets(store: Store, query: str, limit: int = 20) -> list[AssetHit]:
     terms = words(query)
     if not terms or limit <= 0:
         return []
-    params: dict[str, Any] = {"limit": limit, "tag": query.strip()}
+    params: dict[str, Any] = {"limit": limit, "tag": clean_line(query)}
     with store.read() as session:
         conn = session.connection()
         if conn.dialect.name == "sqlite":

@@ -1,0 +1,231 @@
+"""Search: the same words find the same work orders on SQLite and PostgreSQL.
+
+Every test runs on both backends (the ``store`` fixture) and asserts one expected
+answer, so the two backends are held to the same results.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import select
+
+from wo_tui import clock
+from wo_tui.domain import admin
+from wo_tui.domain import services as sv
+from wo_tui.store.models import Asset, Note, WorkOrder
+from wo_tui.store.search import MAX_WORDS, search_assets, search_work_orders, words
+
+HOSTILE = [
+    '"',
+    "'",
+    "''",
+    '"pump',
+    "pump'",
+    "AND",
+    "OR pump",
+    "pump NOT",
+    "NEAR(pump leak)",
+    "pump*",
+    "pu:*",
+    "!pump",
+    "pump & | ! <->",
+    "title:pump",
+    "-pump",
+    "^pump",
+    "(",
+    ")",
+    "{pump}",
+    "[b]pump[/b]",
+    "[@click=app.quit]x[/]",
+    "\\",
+    "%_",
+    "😀 pump",
+    "\x00pump\x1b]52;c;x\x07",
+    "pump;DROP TABLE work_order;--",
+    "a" * 10_000,
+    "x " * 500,
+    "   ",
+    "",
+]
+
+
+def _wo(site, description: str, asset: str | None = None, urgency: int = 2) -> int:
+    req = sv.submit_request(
+        site.requester,
+        requester="Rita",
+        description=description,
+        urgency=urgency,
+        impact=2,
+        asset_tag=asset,
+    )
+    return sv.approve_request(site.dispatcher, req.number).number
+
+
+def _numbers(store, query: str, **kw) -> list[int]:
+    return [h.number for h in search_work_orders(store, query, **kw)]
+
+
+@pytest.fixture
+def jobs(site) -> dict[str, int]:
+    """Three work orders: the words sit in different fields of each."""
+    return {
+        "leak": _wo(site, "Pump leaking\nunder the skid, puddle spreading", "P-101"),
+        "noise": _wo(site, "Air handler noisy\nbelt squeals at start", "AHU-01"),
+        "light": _wo(site, "Light out in corridor\nnear the pump room"),
+    }
+
+
+def test_prefix_of_every_word_across_fields(site, jobs) -> None:
+    assert _numbers(site.store, "pum lea") == [jobs["leak"]]
+    assert _numbers(site.store, "PUMP LEAK") == [jobs["leak"]]
+    assert _numbers(site.store, "squ bel") == [jobs["noise"]]
+    assert _numbers(site.store, "corr") == [jobs["light"]]
+    assert _numbers(site.store, "pump electrical") == []
+
+
+def test_asset_tag_and_name_are_searched(site, jobs) -> None:
+    assert _numbers(site.store, "feed") == [jobs["leak"]]
+    assert _numbers(site.store, "p-101") == [jobs["leak"]]
+    assert _numbers(site.store, "p10") == [jobs["leak"]]
+    assert _numbers(site.store, "ahu") == [jobs["noise"]]
+
+
+def test_title_outranks_the_same_word_in_the_description(site, jobs) -> None:
+    hits = search_work_orders(site.store, "pump")
+    assert [h.number for h in hits] == [jobs["leak"], jobs["light"]]
+    assert hits[0].rank > hits[1].rank
+    leak = hits[0]
+    assert (leak.title, leak.status, leak.priority, leak.asset_tag) == (
+        "Pump leaking",
+        "open",
+        3,
+        "P-101",
+    )
+    assert hits[1].asset_tag is None
+
+
+def test_notes_are_found_and_follow_edits_and_deletes(site, jobs) -> None:
+    sv.add_note(site.dispatcher, jobs["noise"], "Ordered a replacement gearbox")
+    assert _numbers(site.store, "gearb") == [jobs["noise"]]
+    with site.store.write() as s:
+        note = s.exec(select(Note)).one()
+        note.body = "Ordered a new motor"
+        s.add(note)
+    assert _numbers(site.store, "gearb") == []
+    assert _numbers(site.store, "motor") == [jobs["noise"]]
+    with site.store.write() as s:
+        s.delete(s.exec(select(Note)).one())
+    assert _numbers(site.store, "motor") == []
+    assert _numbers(site.store, "squeal") == [jobs["noise"]]
+
+
+def test_index_follows_title_description_and_asset_changes(site, jobs) -> None:
+    with site.store.write() as s:
+        wo = s.exec(select(WorkOrder).where(WorkOrder.number == jobs["light"])).one()
+        asset = s.exec(select(Asset).where(Asset.tag == "AHU-01")).one()
+        wo.title = "Lamp replacement"
+        wo.description = "Lamp flickering"
+        wo.asset_id = asset.id
+        s.add(wo)
+    assert _numbers(site.store, "corridor") == []
+    assert _numbers(site.store, "flick") == [jobs["light"]]
+    assert _numbers(site.store, "ahu") == [jobs["light"], jobs["noise"]]
+    with site.store.write() as s:
+        asset = s.exec(select(Asset).where(Asset.tag == "AHU-01")).one()
+        asset.tag = "AHU-77"
+        asset.name = "Rooftop unit"
+        s.add(asset)
+    assert _numbers(site.store, "rooftop") == [jobs["light"], jobs["noise"]]
+    assert _numbers(site.store, "ahu77") == [jobs["light"], jobs["noise"]]
+    assert _numbers(site.store, "ahu01") == []
+
+
+def test_rows_written_behind_the_services_are_indexed_and_unindexed(site) -> None:
+    now = clock.now()
+    with site.store.write() as s:
+        s.add(WorkOrder(number=900, title="Imported lamp job", requested_at=now, updated_at=now))
+    assert _numbers(site.store, "lamp") == [900]
+    with site.store.write() as s:
+        s.delete(s.exec(select(WorkOrder).where(WorkOrder.number == 900)).one())
+    assert _numbers(site.store, "lamp") == []
+
+
+def test_a_typed_number_comes_first(site, jobs) -> None:
+    leak = jobs["leak"]
+    for query in (f"WO-{leak:06d}", f"wo{leak}", str(leak), f" wo-{leak} "):
+        hits = search_work_orders(site.store, query)
+        assert hits[0].number == leak and hits[0].rank == float("inf"), query
+    assert _numbers(site.store, "WO-999999") == []
+
+
+def test_statuses_and_limit(site, jobs) -> None:
+    sv.assign(site.dispatcher, jobs["light"], assignee="alice")
+    assert _numbers(site.store, "pump", statuses=["open"]) == [jobs["leak"]]
+    assert _numbers(site.store, "pump", statuses=["assigned"]) == [jobs["light"]]
+    assert _numbers(site.store, str(jobs["light"]), statuses=["open"]) == []
+    assert _numbers(site.store, "pump", statuses=[]) == []
+    assert _numbers(site.store, "pump", limit=1) == [jobs["leak"]]
+    assert _numbers(site.store, "pump", limit=0) == []
+
+
+def test_any_input_is_words_never_query_syntax(site, jobs) -> None:
+    for query in HOSTILE:
+        plain = " ".join(words(query))
+        assert _numbers(site.store, query) == _numbers(site.store, plain), query
+        assert search_assets(site.store, query) == search_assets(site.store, plain), query
+
+
+def test_quotes_and_operators_do_not_change_the_answer(site, jobs) -> None:
+    both = [jobs["leak"], jobs["light"]]
+    for query in ('"pump', "pump'", "pump*", "!pump", "{pump}", "-pump", "^pump"):
+        assert _numbers(site.store, query) == both, query
+    assert _numbers(site.store, "NEAR(pump leak)") == []
+    assert _numbers(site.store, "pump;DROP TABLE work_order;--") == []
+    assert _numbers(site.store, "leak") == [jobs["leak"]]
+
+
+def test_operators_are_plain_words(site, jobs) -> None:
+    _wo(site, "Pump OR valve NEAR the AND gate")
+    assert len(_numbers(site.store, "pump or")) == 1
+    assert len(_numbers(site.store, "near and")) == 1
+    assert len(words("a b c d e f g h i j")) == MAX_WORDS
+
+
+def test_search_assets_by_tag_or_name(site) -> None:
+    admin.add_asset(site.admin, "P-1010", "Booster pump")
+    assert [a.tag for a in search_assets(site.store, "P-101")] == ["P-101", "P-1010"]
+    assert {a.tag for a in search_assets(site.store, "p10")} == {"P-101", "P-1010"}
+    assert {a.tag for a in search_assets(site.store, "pump")} == {"P-101", "P-1010"}
+    assert [a.tag for a in search_assets(site.store, "boost")] == ["P-1010"]
+    assert [a.tag for a in search_assets(site.store, "air hand")] == ["AHU-01"]
+    assert len(search_assets(site.store, "pump", limit=1)) == 1
+    hit = search_assets(site.store, "ahu")[0]
+    assert (hit.tag, hit.name) == ("AHU-01", "Air handler 1") and hit.id > 0
+
+
+def test_search_tables_exist_at_head(store) -> None:
+    """A later batch migration that copies work_order, note or asset on SQLite drops
+    their triggers; this fails if one does."""
+    with store.read() as s:
+        if store.is_sqlite:
+            names = set(
+                s.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars()
+            )
+            expected = {
+                "wo_search_wo_insert",
+                "wo_search_wo_update",
+                "wo_search_wo_delete",
+                "wo_search_note_insert",
+                "wo_search_note_update",
+                "wo_search_note_delete",
+                "wo_search_asset_update",
+                "asset_search_insert",
+                "asset_search_delete",
+            }
+        else:
+            names = set(
+                s.execute(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")).scalars()
+            )
+            expected = {"wo_search_work_order", "wo_search_note", "wo_search_asset"}
+    assert expected <= names
