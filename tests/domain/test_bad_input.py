@@ -246,3 +246,12 @@ def test_other_refusals_are_one_line_and_write_nothing(site, call) -> None:
 )
 def test_admin_refusals_are_one_line(site, call) -> None:
     _refused(site, lambda: call(site.admin))
+
+
+def test_approving_with_an_unknown_kind_leaves_the_request_new(site) -> None:
+    req = _submit(site)
+    _refused(site, lambda: sv.approve_request(site.dispatcher, req.number, kind="magic"))
+    with site.store.read() as s:
+        row = s.get(WorkRequest, req.id)
+        assert row is not None
+    assert (row.status, row.work_order_id) == (lc.REQ_NEW, None)

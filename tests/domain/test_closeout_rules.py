@@ -279,3 +279,15 @@ def test_unknown_part_in_the_closeout_saves_nothing(site) -> None:
     assert audit_count(site.store) == events
     with site.store.read() as s:
         assert s.exec(select(LabourEntry)).all() == []
+
+
+def test_work_raised_from_a_parent_inherits_its_place(site) -> None:
+    n = make_wo(site, lc.COMPLETED)
+    parent = load(site.store, n)
+    child = sv.create_work_order(site.dispatcher, title="Realign motor", parent=n)
+    assert child.parent_id == parent.id
+    assert (child.asset_id, child.location_id, child.site_id) == (
+        parent.asset_id,
+        parent.location_id,
+        parent.site_id,
+    )

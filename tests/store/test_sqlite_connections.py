@@ -11,10 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import build_site
 from sqlalchemy import text
 from sqlmodel import Session
 
 from wo_tui import clock
+from wo_tui.domain import identity
+from wo_tui.domain import services as sv
 from wo_tui.errors import StoreError
 from wo_tui.store.db import FILE_MODE, Store, file_mode, open_store
 from wo_tui.store.models import Counter, Note
@@ -223,3 +226,34 @@ def test_without_immediate_one_of_them_fails_at_once(db_path: Path) -> None:
     assert "database is locked" in error[1]
     assert error[2] < 5
     assert _counter(db_path) == 1
+
+
+def _raise_work(path: str, barrier: Any, results: Any) -> None:
+    store = open_store(path)
+    try:
+        ctx = sv.Ctx(store, identity.actor_for(store, "dana"))
+        barrier.wait(timeout=20)
+        numbers = [sv.create_work_order(ctx, title=f"W{i}").number for i in range(15)]
+        results.put(numbers)
+    except Exception as exc:
+        results.put(f"{type(exc).__name__}: {exc}")
+    finally:
+        store.close()
+
+
+def test_two_writers_never_get_the_same_number(db_path: Path) -> None:
+    store = open_store(str(db_path), create=True)
+    build_site(store)
+    store.close()
+    barrier = FORK.Barrier(2)
+    results = FORK.Queue()
+    procs = [
+        FORK.Process(target=_raise_work, args=(str(db_path), barrier, results)) for _ in range(2)
+    ]
+    for p in procs:
+        p.start()
+    outcome = [results.get(timeout=60) for _ in procs]
+    for p in procs:
+        p.join(timeout=30)
+    assert all(isinstance(o, list) for o in outcome), outcome
+    assert sorted(outcome[0] + outcome[1]) == list(range(1, 31))
