@@ -199,7 +199,7 @@ def _seed_counters() -> None:
     for series, table in (("WO", "work_order"), ("REQ", "work_request")):
         op.execute(
             "INSERT INTO counter (name, value) "
-            f"SELECT '{series}', coalesce(max(number), 0) FROM {table} "
+            f"SELECT '{series}', (SELECT coalesce(max(number), 0) FROM {table}) "
             f"WHERE NOT EXISTS (SELECT 1 FROM counter WHERE name = '{series}')"
         )
 
