@@ -1,0 +1,791 @@
+"""Importing requests and historical work orders from CSV.
+
+Two layouts (header names are matched without regard to case; ``--map
+target=Source`` renames a file's own headers; ``*`` marks a required column):
+
+requests
+    requester*, description*, urgency* (1-3), impact* (1-3), asset (tag) or location
+    (id or full path like ``North Plant / Building A``), source (operator | tenant |
+    inspection | alert), contact, title, submitted_at (default: now)
+
+history (closed work from a spreadsheet or another CMMS)
+    title*, requested_at*, completed_at*, resolution*, asset or location, description,
+    kind (reactive | corrective | preventive | follow_up; default corrective),
+    urgency, impact (default 2), started_at, closed_at (default completed_at),
+    assignee (login), team, requester, cause_code, remedy_code (from the code lists),
+    labour_minutes (booked to the assignee, else the importer, at their current
+    rate), parts (``PARTNO:QTY;PARTNO:QTY`` at the catalogue's current cost)
+
+Dates are ISO (``2025-03-01`` or ``2025-03-01T14:30``) unless ``date_format`` (a
+``strptime`` pattern) is given; times without a zone are local time.
+
+The whole file is checked before anything is written, and every problem is
+reported as ``file:line: column: problem``. Unless ``skip_bad`` is set, a file
+with any problem imports nothing. The good rows go in one transaction with
+core ``executemany`` inserts; numbers are reserved from the counter in one step,
+and every work order or request gets an ``import`` audit event holding every
+field as ``[null, value]``, so a replay of the trail reproduces the row.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Table, func, insert, select, text, update
+from sqlmodel import Session
+
+from wo_tui import clock
+from wo_tui.domain import lifecycle as lc
+from wo_tui.domain import permissions as perm
+from wo_tui.domain import sla
+from wo_tui.domain.refs import req_label, wo_label
+from wo_tui.domain.services import Ctx
+from wo_tui.errors import ValidationError, WoError
+from wo_tui.store.models import (
+    Asset,
+    AuditEvent,
+    Counter,
+    LabourEntry,
+    Location,
+    Part,
+    PartUsage,
+    Team,
+    User,
+    WorkOrder,
+    WorkRequest,
+)
+from wo_tui.text import MAX_TEXT, MAX_TITLE, clean, clean_line
+
+REQUESTS = "requests"
+HISTORY = "history"
+KINDS = (REQUESTS, HISTORY)
+
+REQUEST_COLUMNS = {
+    "requester": True,
+    "description": True,
+    "urgency": True,
+    "impact": True,
+    "asset": False,
+    "location": False,
+    "source": False,
+    "contact": False,
+    "title": False,
+    "submitted_at": False,
+}
+HISTORY_COLUMNS = {
+    "title": True,
+    "requested_at": True,
+    "completed_at": True,
+    "resolution": True,
+    "asset": False,
+    "location": False,
+    "description": False,
+    "kind": False,
+    "urgency": False,
+    "impact": False,
+    "started_at": False,
+    "closed_at": False,
+    "assignee": False,
+    "team": False,
+    "requester": False,
+    "cause_code": False,
+    "remedy_code": False,
+    "labour_minutes": False,
+    "parts": False,
+}
+LAYOUTS = {REQUESTS: REQUEST_COLUMNS, HISTORY: HISTORY_COLUMNS}
+
+CHUNK = 5000
+MAX_LABOUR_MINUTES = 100_000
+MAX_PART_QUANTITY = 100_000
+
+Progress = Callable[[str, int, int], None]
+"""``progress(phase, done, total)``: the CLI draws a bar from it."""
+
+_TABLES: dict[str, Table] = {
+    m.__tablename__: m.__table__  # type: ignore[attr-defined]
+    for m in (WorkOrder, WorkRequest, AuditEvent, LabourEntry, PartUsage, Counter)
+}
+WO_TABLE = _TABLES["work_order"]
+REQ_TABLE = _TABLES["work_request"]
+AUDIT_TABLE = _TABLES["audit_event"]
+LABOUR_TABLE = _TABLES["labour_entry"]
+PART_USAGE_TABLE = _TABLES["part_usage"]
+
+
+class ImportRefused(ValidationError):
+    """The file has problems and nothing was imported; ``problems`` lists them."""
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    imported: int = 0
+    first: str = ""
+    last: str = ""
+    problems: list[str] = field(default_factory=list)
+    bad_rows: int = 0
+    created_assets: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- shared with demo
+
+
+def reserve_numbers(s: Session, series: str, count: int) -> int:
+    """Take ``count`` consecutive human numbers in one step; return the first.
+
+    The same counter row ``services.next_number`` bumps, inside the caller's write
+    transaction, so a bulk load and people working at the same time never collide.
+    """
+    table = WorkOrder if series == "WO" else WorkRequest
+    counter = _TABLES["counter"]
+    done = s.execute(
+        update(counter).where(counter.c.name == series).values(value=counter.c.value + count)
+    )
+    if done.rowcount == 0:  # type: ignore[attr-defined]
+        start = s.execute(select(func.coalesce(func.max(table.number), 0))).scalar_one()  # type: ignore[arg-type]
+        s.execute(insert(counter).values(name=series, value=int(start) + count))
+        return int(start) + 1
+    value = s.execute(select(counter.c.value).where(counter.c.name == series)).scalar_one()
+    return int(value) - count + 1
+
+
+def next_id(s: Session, table: Table) -> int:
+    """The first free id, read under the write lock so explicit ids are safe;
+    ``Store.sync_id_sequences`` moves PostgreSQL's sequences past them afterwards."""
+    return int(s.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+def snapshot(row: dict[str, Any]) -> str:
+    """Every field of a new row as ``[null, value]``: the ``import`` audit event."""
+    return json.dumps(
+        {k: [None, _json_value(v)] for k, v in row.items() if k != "id"}, ensure_ascii=False
+    )
+
+
+def audit_row(at: datetime, actor_id: int, entity: str, row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "at": at,
+        "actor_id": actor_id,
+        "entity": entity,
+        "entity_id": row["id"],
+        "work_order_id": row["id"] if entity == "work_order" else row.get("work_order_id"),
+        "action": "import",
+        "changes": snapshot(row),
+    }
+
+
+BULK_CACHE_KIB = 256 * 1024
+
+
+def bulk_cache(s: Session) -> None:
+    """Give SQLite a page cache large enough to hold the indexes a bulk load touches
+    (the default 2 MB makes every index insert a disk read past ~100k rows)."""
+    if s.get_bind().dialect.name == "sqlite":
+        s.execute(text(f"PRAGMA cache_size = -{BULK_CACHE_KIB}"))
+
+
+SEARCH_TRIGGER = "wo_search_wo_insert"
+_NEW_ROW = "w.id = new.id"
+
+
+def insert_work_orders(s: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert work orders with consecutive ids, indexing them for search in one step.
+
+    On SQLite a trigger indexes each new work order as it is inserted, which costs
+    more than the insert itself. Inside this transaction the trigger is set aside,
+    the rows go in, the same indexing statement runs once over the new id range,
+    and the trigger is put back before commit (SQLite's DDL is transactional, so
+    no other connection ever sees it missing). If the trigger is not the expected
+    shape, the rows are inserted with it in place: slower, never wrong.
+    """
+    bulk = _search_bulk_sql(s) if rows else None
+    if bulk is None:
+        insert_chunks(s, WO_TABLE, rows)
+        return
+    create, index = bulk
+    s.execute(text(f"DROP TRIGGER {SEARCH_TRIGGER}"))
+    insert_chunks(s, WO_TABLE, rows)
+    first, last = rows[0]["id"], rows[-1]["id"]
+    s.execute(
+        text(index.replace(_NEW_ROW, "w.id BETWEEN :first AND :last")),
+        {"first": first, "last": last},
+    )
+    s.execute(text(create))
+
+
+def _search_bulk_sql(s: Session) -> tuple[str, str] | None:
+    """(the trigger's CREATE statement, its indexing INSERT) when it can be run in bulk."""
+    if s.get_bind().dialect.name != "sqlite":
+        return None
+    create = s.execute(
+        text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :n"),
+        {"n": SEARCH_TRIGGER},
+    ).scalar()
+    if not create or "BEGIN" not in create:
+        return None
+    body = create[create.index("BEGIN") + len("BEGIN") : create.rindex("END")]
+    statements = [part.strip() for part in body.split(";") if part.strip()]
+    inserts = [st for st in statements if st.upper().startswith("INSERT INTO WO_SEARCH")]
+    others = [st for st in statements if st not in inserts]
+    if (
+        len(inserts) != 1
+        or inserts[0].count(_NEW_ROW) != 1
+        or inserts[0].count("new.") != 1
+        or any(not st.upper().startswith("DELETE FROM WO_SEARCH") for st in others)
+    ):
+        return None
+    return create, inserts[0]
+
+
+def insert_chunks(s: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    for i in range(0, len(rows), CHUNK):
+        s.execute(insert(table), rows[i : i + CHUNK])
+
+
+# ---------------------------------------------------------------- parsing
+
+
+@dataclass
+class _Lookups:
+    assets: dict[str, tuple[int, int | None, int | None]]
+    locations_by_id: dict[int, int]
+    locations_by_path: dict[str, tuple[int, int]]
+    users: dict[str, tuple[int, int, int | None]]
+    teams: dict[str, int]
+    parts: dict[str, tuple[int, int]]
+    create_assets: bool = False
+    new_assets: dict[str, int] = field(default_factory=dict)
+
+
+def _load_lookups(s: Session) -> _Lookups:
+    return _Lookups(
+        assets={
+            tag: (aid, loc, site)
+            for aid, tag, loc, site in s.execute(
+                select(Asset.id, Asset.tag, Asset.location_id, Asset.site_id)  # type: ignore[call-overload]
+            )
+        },
+        locations_by_id={
+            lid: site
+            for lid, site in s.execute(select(Location.id, Location.site_id))  # type: ignore[call-overload]
+        },
+        locations_by_path={
+            path.casefold(): (lid, site)
+            for lid, site, path in s.execute(
+                select(Location.id, Location.site_id, Location.path)  # type: ignore[call-overload]
+            )
+        },
+        users={
+            login: (uid, rate, team)
+            for uid, login, rate, team, active in s.execute(
+                select(User.id, User.login, User.hourly_rate_cents, User.team_id, User.active)  # type: ignore[call-overload]
+            )
+            if active
+        },
+        teams={name: tid for tid, name in s.execute(select(Team.id, Team.name))},  # type: ignore[call-overload]
+        parts={
+            number: (pid, cost)
+            for pid, number, cost, active in s.execute(
+                select(Part.id, Part.number, Part.unit_cost_cents, Part.active)  # type: ignore[call-overload]
+            )
+            if active
+        },
+    )
+
+
+class _Row:
+    """One CSV record being checked: collects ``file:line: column: problem`` lines."""
+
+    def __init__(self, name: str, line: int, values: dict[str, str]) -> None:
+        self.name = name
+        self.line = line
+        self.values = values
+        self.problems: list[str] = []
+
+    def bad(self, column: str, problem: str) -> None:
+        self.problems.append(f"{self.name}:{self.line}: {column}: {problem}")
+
+    def text(self, column: str, *, required: bool = False, limit: int = MAX_TEXT) -> str:
+        value = clean(self.values.get(column, "")).strip()
+        if required and not value:
+            self.bad(column, "is empty")
+        elif len(value) > limit:
+            self.bad(column, f"is {len(value):,} characters; the limit is {limit:,}")
+        return value
+
+    def line_text(self, column: str, *, required: bool = False, limit: int = 200) -> str:
+        return clean_line(self.text(column, required=required, limit=limit * 4))[:limit]
+
+    def level(self, column: str, default: int | None = None) -> int:
+        raw = self.values.get(column, "").strip()
+        if not raw and default is not None:
+            return default
+        if raw not in ("1", "2", "3"):
+            self.bad(column, f"{raw!r} is not 1 (high), 2 (medium) or 3 (low)")
+            return 2
+        return int(raw)
+
+    def choice(self, column: str, choices: Iterable[str], default: str) -> str:
+        raw = self.values.get(column, "").strip()
+        if not raw:
+            return default
+        options = tuple(choices)
+        value = raw.lower() if raw.lower() in options else raw.upper()
+        if value not in options:
+            self.bad(column, f"unknown code {raw!r} (one of {', '.join(options)})")
+            return default
+        return value
+
+    def when(
+        self, column: str, fmt: str | None, now: datetime, *, required: bool = False
+    ) -> datetime | None:
+        raw = self.values.get(column, "").strip()
+        if not raw:
+            if required:
+                self.bad(column, "is empty: a date is needed")
+            return None
+        try:
+            value = datetime.strptime(raw, fmt) if fmt else datetime.fromisoformat(raw)
+        except ValueError as exc:
+            want = fmt or "YYYY-MM-DD or YYYY-MM-DDTHH:MM"
+            reason = str(exc)
+            detail = f" ({reason})" if "out of range" in reason or "must be in" in reason else ""
+            self.bad(column, f"{raw!r} is not a valid date{detail}; expected {want}")
+            return None
+        value = value.astimezone() if value.tzinfo is None else value
+        if value > now:
+            self.bad(column, f"{raw} is in the future")
+        return value
+
+    def count(self, column: str, limit: int) -> int:
+        raw = self.values.get(column, "").strip()
+        if not raw:
+            return 0
+        try:
+            value = int(raw)
+        except ValueError:
+            self.bad(column, f"{raw!r} is not a whole number")
+            return 0
+        if value < 0:
+            self.bad(column, f"{value} is negative")
+            return 0
+        if value > limit:
+            self.bad(column, f"{value} is more than {limit:,}")
+            return 0
+        return value
+
+
+def _header(
+    name: str, header: list[str], layout: dict[str, bool], mapping: dict[str, str]
+) -> dict[str, int]:
+    """Target column -> position in the file; a missing required column stops the import."""
+    positions = {clean_line(h).casefold(): i for i, h in enumerate(header)}
+    unknown = [t for t in mapping if t not in layout]
+    if unknown:
+        raise ValidationError(
+            f"--map names {', '.join(unknown)}, which the layout does not have "
+            f"(columns: {', '.join(layout)})."
+        )
+    found: dict[str, int] = {}
+    missing = []
+    for target, required in layout.items():
+        source = mapping.get(target, target).casefold()
+        if source in positions:
+            found[target] = positions[source]
+        elif target in mapping:
+            missing.append(f"{name}:1: {mapping[target]}: missing from the header (--map {target})")
+        elif required:
+            missing.append(f"{name}:1: {target}: missing from the header")
+    if missing:
+        raise ImportRefused(
+            f"{name}: the header lacks {len(missing)} required column"
+            f"{'s' if len(missing) > 1 else ''}; nothing was imported.",
+            missing,
+        )
+    return found
+
+
+def _records(
+    path: Path, layout: dict[str, bool], mapping: dict[str, str]
+) -> tuple[list[_Row], list[str]]:
+    """Every data row with its first physical line; structural problems (extra
+    fields from an unquoted comma, missing fields) are reported per row."""
+    name = path.name
+    try:
+        handle = path.open(encoding="utf-8-sig", newline="")
+    except FileNotFoundError as exc:
+        raise WoError(f"{path}: no such file.") from exc
+    except OSError as exc:
+        raise WoError(f"Cannot read {path}: {exc.strerror}.") from exc
+    rows: list[_Row] = []
+    problems: list[str] = []
+    try:
+        with handle:
+            reader = csv.reader(handle)
+            try:
+                header = next(reader)
+            except StopIteration as exc:
+                raise WoError(f"{name} is empty: nothing to import.") from exc
+            positions = _header(name, header, layout, mapping)
+            width = len(header)
+            line = reader.line_num + 1
+            for fields in reader:
+                start, line = line, reader.line_num + 1
+                if not fields or (len(fields) == 1 and not fields[0].strip()):
+                    continue
+                if len(fields) > width:
+                    problems.append(
+                        f"{name}:{start}: {header[-1] or 'row'}: {len(fields)} fields but the "
+                        f"header has {width} (an unquoted comma?)"
+                    )
+                    continue
+                if len(fields) < width:
+                    lost = [t for t, i in positions.items() if i >= len(fields)]
+                    problems.append(
+                        f"{name}:{start}: {lost[0] if lost else header[len(fields)]}: missing "
+                        f"(the row has {len(fields)} fields, the header {width})"
+                    )
+                    continue
+                rows.append(_Row(name, start, {t: fields[i] for t, i in positions.items()}))
+    except UnicodeDecodeError as exc:
+        raise WoError(f"{name} is not UTF-8 text: save it as CSV UTF-8 and try again.") from exc
+    except csv.Error as exc:
+        raise WoError(f"{name}: line {reader.line_num}: {exc}.") from exc
+    return rows, problems
+
+
+def _place(row: _Row, lk: _Lookups) -> tuple[int | None, int | None, int | None]:
+    """(asset id, location id, site id) from the asset tag or the location."""
+    tag = clean_line(row.values.get("asset", ""))
+    if tag:
+        found = lk.assets.get(tag)
+        if found is not None:
+            return found
+        if lk.create_assets:
+            if len(tag) > 64:
+                row.bad("asset", "tag is longer than 64 characters")
+            lk.new_assets.setdefault(tag, 0)
+            return None, None, None
+        row.bad("asset", f"unknown asset {tag!r} (use --create-assets to add it)")
+        return None, None, None
+    raw = clean_line(row.values.get("location", ""))
+    if raw:
+        if raw.isdigit() and int(raw) in lk.locations_by_id:
+            return None, int(raw), lk.locations_by_id[int(raw)]
+        hit = lk.locations_by_path.get(raw.casefold())
+        if hit is not None:
+            return None, hit[0], hit[1]
+        row.bad("location", f"unknown location {raw!r}")
+        return None, None, None
+    row.bad("asset", "empty: give an asset tag or a location")
+    return None, None, None
+
+
+def _check_request(
+    row: _Row, lk: _Lookups, ctx: Ctx, fmt: str | None, now: datetime
+) -> dict[str, Any]:
+    requester = row.line_text("requester", required=True)
+    description = row.text("description", required=True)
+    urgency, impact = row.level("urgency"), row.level("impact")
+    asset_id, location_id, site_id = _place(row, lk)
+    submitted = row.when("submitted_at", fmt, now) or now
+    title = row.line_text("title", limit=MAX_TITLE) or _title(description)
+    return {
+        "requester": requester,
+        "contact": row.line_text("contact"),
+        "source": row.choice("source", lc.SOURCES, "operator"),
+        "site_id": site_id,
+        "asset_id": asset_id,
+        "location_id": location_id,
+        "title": title,
+        "description": description,
+        "urgency": urgency,
+        "impact": impact,
+        "priority": urgency + impact - 1,
+        "status": lc.REQ_NEW,
+        "submitted_by_id": ctx.actor.id,
+        "submitted_at": submitted,
+        "triaged_by_id": None,
+        "triaged_at": None,
+        "reject_reason": "",
+        "work_order_id": None,
+        "_asset_tag": clean_line(row.values.get("asset", "")),
+    }
+
+
+def _title(description: str) -> str:
+    first = clean_line(description.split("\n", 1)[0])
+    return first if len(first) <= 80 else first[:79] + "…"
+
+
+def _parts(row: _Row, lk: _Lookups) -> list[tuple[int, float, int]]:
+    raw = row.values.get("parts", "").strip()
+    out = []
+    for item in filter(None, (p.strip() for p in raw.split(";"))):
+        number, sep, qty = item.rpartition(":")
+        try:
+            quantity = float(qty)
+        except ValueError:
+            quantity = float("nan")
+        if not sep or not number.strip() or quantity != quantity:
+            row.bad("parts", f"{item!r} is not PARTNO:QTY")
+            continue
+        if quantity <= 0 or quantity > MAX_PART_QUANTITY:
+            row.bad(
+                "parts", f"{item!r}: the quantity must be above 0 and at most {MAX_PART_QUANTITY:,}"
+            )
+            continue
+        part = lk.parts.get(number.strip())
+        if part is None:
+            row.bad("parts", f"unknown part {number.strip()!r}")
+            continue
+        out.append((part[0], quantity, part[1]))
+    return out
+
+
+def _check_history(
+    row: _Row, lk: _Lookups, ctx: Ctx, fmt: str | None, now: datetime
+) -> dict[str, Any]:
+    title = row.line_text("title", required=True, limit=MAX_TITLE)
+    description = row.text("description")
+    resolution = row.text("resolution", required=True)
+    kind = row.choice("kind", lc.KINDS, lc.CORRECTIVE)
+    urgency, impact = row.level("urgency", 2), row.level("impact", 2)
+    asset_id, location_id, site_id = _place(row, lk)
+    requested = row.when("requested_at", fmt, now, required=True)
+    started = row.when("started_at", fmt, now)
+    completed = row.when("completed_at", fmt, now, required=True)
+    closed = row.when("closed_at", fmt, now) or completed
+    order = [
+        ("requested_at", requested),
+        ("started_at", started),
+        ("completed_at", completed),
+        ("closed_at", closed),
+    ]
+    known = [(c, v) for c, v in order if v is not None]
+    for (c1, v1), (c2, v2) in pairwise(known):
+        if v2 < v1:
+            row.bad(c2, f"is before {c1}")
+    assignee = clean_line(row.values.get("assignee", ""))
+    user = lk.users.get(assignee) if assignee else None
+    if assignee and user is None:
+        row.bad("assignee", f"unknown user {assignee!r}")
+    team_name = clean_line(row.values.get("team", ""))
+    team_id = lk.teams.get(team_name) if team_name else (user[2] if user else None)
+    if team_name and team_id is None:
+        row.bad("team", f"unknown team {team_name!r}")
+    cause = row.choice("cause_code", ctx.settings.cause_codes, "")
+    remedy = row.choice("remedy_code", ctx.settings.remedy_codes, "")
+    minutes = row.count("labour_minutes", MAX_LABOUR_MINUTES)
+    parts = _parts(row, lk)
+    prio = urgency + impact - 1
+    response_due = due = None
+    if requested is not None:
+        response_due, due = sla.due_dates(requested, prio, ctx.settings.sla)
+    worker = user if user is not None else lk.users.get(ctx.actor.login)
+    return {
+        "title": title,
+        "description": description,
+        "kind": kind,
+        "source": "operator",
+        "requester": row.line_text("requester"),
+        "urgency": urgency,
+        "impact": impact,
+        "priority": prio,
+        "status": lc.CLOSED,
+        "site_id": site_id,
+        "asset_id": asset_id,
+        "location_id": location_id,
+        "assignee_id": user[0] if user else None,
+        "team_id": team_id,
+        "parent_id": None,
+        "pm_schedule_id": None,
+        "estimated_minutes": 0,
+        "requested_at": requested,
+        "approved_at": requested,
+        "response_due_at": response_due,
+        "due_at": due,
+        "started_at": started,
+        "completed_at": completed,
+        "closed_at": closed,
+        "cancelled_at": None,
+        "resolution": resolution,
+        "cause_code": cause,
+        "remedy_code": remedy,
+        "no_parts_used": not parts,
+        "follow_up": "none",
+        "hold_reason": "",
+        "cancel_reason": "",
+        "send_back_reason": "",
+        "updated_at": now,
+        "updated_by_id": ctx.actor.id,
+        "version": 1,
+        "_asset_tag": clean_line(row.values.get("asset", "")),
+        "_labour": (minutes, worker) if minutes else None,
+        "_parts": parts,
+    }
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _create_assets(s: Session, ctx: Ctx, tags: Iterable[str], now: datetime) -> dict[str, int]:
+    table = Asset.__table__  # type: ignore[attr-defined]
+    created = {}
+    first = next_id(s, table)
+    rows = []
+    for offset, tag in enumerate(sorted(tags)):
+        rows.append(
+            {"id": first + offset, "tag": tag, "name": tag, "category": "", "criticality": 3}
+        )
+        created[tag] = first + offset
+    if rows:
+        insert_chunks(s, table, rows)
+        insert_chunks(
+            s,
+            AUDIT_TABLE,
+            [
+                {
+                    "at": now,
+                    "actor_id": ctx.actor.id,
+                    "entity": "asset",
+                    "entity_id": r["id"],
+                    "work_order_id": None,
+                    "action": "import",
+                    "changes": json.dumps({"tag": [None, r["tag"]]}, ensure_ascii=False),
+                }
+                for r in rows
+            ],
+        )
+    return created
+
+
+def _write(
+    s: Session,
+    ctx: Ctx,
+    kind: str,
+    good: list[dict[str, Any]],
+    lk: _Lookups,
+    now: datetime,
+    progress: Progress | None,
+) -> tuple[int, int]:
+    created = _create_assets(s, ctx, lk.new_assets, now)
+    for row in good:
+        tag = row.pop("_asset_tag")
+        if row["asset_id"] is None and tag in created:
+            row["asset_id"] = created[tag]
+    series, table, entity = (
+        ("WO", WO_TABLE, "work_order") if kind == HISTORY else ("REQ", REQ_TABLE, "work_request")
+    )
+    first_number = reserve_numbers(s, series, len(good))
+    first_id = next_id(s, table)
+    labour: list[dict[str, Any]] = []
+    parts: list[dict[str, Any]] = []
+    for offset, row in enumerate(good):
+        row["id"] = first_id + offset
+        row["number"] = first_number + offset
+        if kind == HISTORY:
+            spent = row.pop("_labour")
+            if spent is not None:
+                minutes, worker = spent
+                labour.append(
+                    {
+                        "work_order_id": row["id"],
+                        "user_id": worker[0],
+                        "work_date": row["completed_at"].astimezone().date(),
+                        "minutes": minutes,
+                        "rate_cents": worker[1],
+                        "created_at": now,
+                        "created_by_id": ctx.actor.id,
+                    }
+                )
+            for part_id, quantity, cost in row.pop("_parts"):
+                parts.append(
+                    {
+                        "work_order_id": row["id"],
+                        "part_id": part_id,
+                        "quantity": quantity,
+                        "unit_cost_cents": cost,
+                        "created_at": now,
+                        "created_by_id": ctx.actor.id,
+                    }
+                )
+    total = len(good)
+    for i in range(0, total, CHUNK):
+        chunk = good[i : i + CHUNK]
+        if kind == HISTORY:
+            insert_work_orders(s, chunk)
+        else:
+            s.execute(insert(table), chunk)
+        s.execute(insert(AUDIT_TABLE), [audit_row(now, ctx.actor.id, entity, r) for r in chunk])
+        if progress:
+            progress("saving", min(i + CHUNK, total), total)
+    insert_chunks(s, LABOUR_TABLE, labour)
+    insert_chunks(s, PART_USAGE_TABLE, parts)
+    return first_number, first_number + total - 1
+
+
+def import_csv(
+    ctx: Ctx,
+    path: Path,
+    *,
+    kind: str = REQUESTS,
+    mapping: dict[str, str] | None = None,
+    create_assets: bool = False,
+    date_format: str | None = None,
+    skip_bad: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Check every row, then import the good ones in one transaction (or none)."""
+    perm.require(ctx.actor, "import")
+    if kind not in LAYOUTS:
+        raise ValidationError(f"Import kind must be one of {', '.join(KINDS)}, not {kind!r}.")
+    records, problems = _records(path, LAYOUTS[kind], mapping or {})
+    now = clock.now()
+    result = ImportResult(kind)
+    bad = len(problems)
+    with ctx.store.write() as s:
+        lk = _load_lookups(s)
+        lk.create_assets = create_assets
+        good: list[dict[str, Any]] = []
+        check = _check_history if kind == HISTORY else _check_request
+        total = len(records)
+        for n, rec in enumerate(records, 1):
+            row = check(rec, lk, ctx, date_format, now)
+            if rec.problems:
+                problems.extend(rec.problems)
+                bad += 1
+            else:
+                good.append(row)
+            if progress and (n % CHUNK == 0 or n == total):
+                progress("checking", n, total)
+        result.problems, result.bad_rows = problems, bad
+        if problems and not skip_bad:
+            raise ImportRefused(
+                f"{path.name}: {bad} bad row{'s' if bad != 1 else ''}; nothing was imported "
+                "(fix them, or use --skip-bad to import the good rows).",
+                problems,
+            )
+        if not good:
+            return result
+        used = {r["_asset_tag"] for r in good}
+        lk.new_assets = {t: 0 for t in lk.new_assets if t in used}
+        first, last = _write(s, ctx, kind, good, lk, now, progress)
+        result.created_assets = sorted(lk.new_assets)
+        result.imported = len(good)
+        label = wo_label if kind == HISTORY else req_label
+        result.first, result.last = label(first), label(last)
+    ctx.store.sync_id_sequences()
+    return result
