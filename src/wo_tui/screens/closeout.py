@@ -73,6 +73,10 @@ class EntryList(OptionList):
         def control(self) -> EntryList:
             return self.entries
 
+    def on_focus(self) -> None:
+        if self.highlighted is None and self.option_count:
+            self.highlighted = 0
+
     def action_remove(self) -> None:
         if self.highlighted is None:
             return
@@ -99,6 +103,7 @@ def _quantity(text: str) -> float:
 class CloseoutScreen(WoScreen):
     """Complete a work order: notes, codes, time, parts, follow-up, then ctrl+s."""
 
+    BROWSE = False
     HELP = (
         "Complete the work order. Tab moves top to bottom; enter in the time or quantity "
         "field adds the entry; delete removes the highlighted entry; ctrl+s completes."

@@ -91,7 +91,21 @@ def match(choices: list[Choice], typed: str) -> Match:
     if len(named) == 1:
         return Match(named[0], named)
     found = [c for c in choices if text in c.key.casefold() or text in c.name.casefold()]
+    found.sort(key=lambda c: _rank(c, text))
     return Match(found[0] if len(found) == 1 else None, found)
+
+
+def _rank(choice: Choice, text: str) -> int:
+    """Key prefix first (what the suggestion shows), then name prefix, then a word, then
+    anywhere: ``enter`` takes the first, so it takes what the person most likely meant."""
+    if choice.key.casefold().startswith(text):
+        return 0
+    name = choice.name.casefold()
+    if name.startswith(text):
+        return 1
+    if any(word.startswith(text) for word in name.split()):
+        return 2
+    return 3
 
 
 class TypeAhead(Vertical):
@@ -165,8 +179,11 @@ class TypeAhead(Vertical):
     @on(Input.Submitted)
     def _take_first(self, event: Input.Submitted) -> None:
         event.stop()
+        self._refresh_match()
         if self.choice is None and self._current.candidates:
             self.input.value = self._current.candidates[0].key
+            self.input.cursor_position = len(self.input.value)
+            self._refresh_match()
         if self.choice is not None or not self.text:
             self.screen.focus_next()
 
@@ -203,6 +220,7 @@ class TypeAhead(Vertical):
 class IntakeScreen(WoScreen):
     """Raise a request: who asks, about what, how bad."""
 
+    BROWSE = False
     HELP = "Raise a work request. Tab moves between fields; ctrl+s sends it."
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "submit", "Submit", id="intake_submit", priority=True),

@@ -1,0 +1,463 @@
+"""One work order, all of it: fields, where it came from, what happened, what it cost.
+
+Every action sends the version shown, so a change made meanwhile by someone else is
+refused (``StaleEdit``) and the fresh state is shown instead of being overwritten.
+All stored text is user text: it is cleaned and handed to widgets as ``Content``,
+never parsed as markup, so a description can hold ``[/]`` or escape sequences and
+still show literally. A wide terminal gets the timeline in a column of its own.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.events import Resize
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from wo_tui import clock
+from wo_tui.domain import lifecycle as lc
+from wo_tui.domain import permissions as perm
+from wo_tui.domain import services as sv
+from wo_tui.domain import sla, views
+from wo_tui.domain.refs import wo_label
+from wo_tui.domain.units import format_minutes, format_money
+from wo_tui.domain.views import TimelineEntry, WorkOrderDetail
+from wo_tui.screens.base import WoScreen
+from wo_tui.text import clean, clean_line, one_line
+from wo_tui.widgets.pickers import (
+    ConfirmDialog,
+    HoldChoice,
+    HoldPrompt,
+    ReasonPrompt,
+    TextPrompt,
+    ask,
+)
+
+WIDE = 120
+"""From this many columns the timeline gets a column of its own."""
+VALUE_WIDTH = 40
+
+# action -> (lifecycle action, permission) that must both allow it
+_ACTIONS: dict[str, tuple[str, str]] = {
+    "start": ("start", "start"),
+    "hold": ("hold", "hold"),
+    "resume": ("resume", "resume"),
+    "complete": ("complete", "complete"),
+    "note": ("add_note", "add_note"),
+    "close": ("close", "close"),
+    "send_back": ("send_back", "send_back"),
+}
+
+
+def when(moment: datetime | None) -> str:
+    return moment.astimezone().strftime("%a %d %b %Y %H:%M") if moment else "-"
+
+
+def _met(value: bool | None) -> str:
+    return {True: "met", False: "missed", None: "-"}[value]
+
+
+def _value(value: Any) -> str:
+    if value is None or value == "":
+        return "-"
+    return one_line(str(value), VALUE_WIDTH)
+
+
+def _line(template: str, **values: str) -> Content:
+    """A line built from a template of ours and values that are user text."""
+    return Content.from_markup(template, **{k: clean_line(v) for k, v in values.items()})
+
+
+def timeline_lines(entries: tuple[TimelineEntry, ...]) -> Content:
+    lines: list[Content] = []
+    for entry in entries:
+        head = _line(
+            "[dim]$at[/] [b]$who[/] $action",
+            at=entry.at.astimezone().strftime("%d %b %H:%M"),
+            who=entry.who,
+            action=entry.action.replace("_", " "),
+        )
+        lines.append(head)
+        if entry.note:
+            lines.append(Content("  ") + Content(clean(entry.note)))
+        lines.extend(
+            _line("  $field: $old -> $new", field=c.field, old=_value(c.old), new=_value(c.new))
+            for c in entry.changes
+        )
+    return Content("\n").join(lines) if lines else Content("nothing yet")
+
+
+class DetailScreen(WoScreen):
+    """A work order's record and the actions allowed on it now."""
+
+    BROWSE = True
+    HELP = "A work order: every field, its history and costs, and what can be done to it now."
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "start", "Start", id="detail_start"),
+        Binding("h", "hold", "Hold", id="detail_hold"),
+        Binding("r", "resume", "Resume", id="detail_resume"),
+        Binding("c", "complete", "Complete", id="detail_complete"),
+        Binding("n", "note", "Note", id="detail_note"),
+        Binding("c", "close", "Close", id="detail_close"),
+        Binding("b", "send_back", "Send back", id="detail_send_back"),
+        Binding("a,y", "asset", "Asset", id="detail_asset"),
+        Binding("P", "parent", "Parent", id="detail_parent", show=False),
+        Binding("j", "scroll('down')", "Down", id="detail_down", show=False),
+        Binding("k", "scroll('up')", "Up", id="detail_up", show=False),
+    ]
+    DEFAULT_CSS = """
+    DetailScreen #columns { height: 1fr; }
+    DetailScreen #main { width: 1fr; padding: 0 1; }
+    DetailScreen #side { display: none; width: 45%; padding: 0 1; border-left: vkey $panel; }
+    DetailScreen.-wide #side { display: block; }
+    DetailScreen.-wide #main .narrow-only { display: none; }
+    DetailScreen #columns.-pending { display: none; }
+    DetailScreen #title { text-style: bold; }
+    DetailScreen .caption { margin-top: 1; text-style: bold; background: $boost; }
+    DetailScreen #linked { height: auto; max-height: 8; }
+    DetailScreen #overdue { color: $error; text-style: bold; }
+    """
+
+    def __init__(self, number: int) -> None:
+        super().__init__()
+        self.number = number
+        self.detail: WorkOrderDetail | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="columns", classes="-pending"):
+            with VerticalScroll(id="main"):
+                yield Static("", id="title")
+                yield Static("", id="fields")
+                yield Static("", id="overdue")
+                yield Static("", id="sla")
+                yield Static("Linked work", classes="caption")
+                yield OptionList(id="linked", compact=True)
+                yield Static("Description", classes="caption")
+                yield Static("", id="description")
+                yield Static("Closeout", classes="caption")
+                yield Static("", id="closeout")
+                yield Static("Labour", classes="caption")
+                yield Static("", id="labour")
+                yield Static("Parts", classes="caption")
+                yield Static("", id="parts")
+                yield Static("Timeline", classes="caption narrow-only")
+                yield Static("", id="timeline", classes="narrow-only")
+            with VerticalScroll(id="side"):
+                yield Static("Timeline", classes="caption")
+                yield Static("", id="timeline-side")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = wo_label(self.number)
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        """Back from the closeout form or a linked work order: show what changed there."""
+        self.reload()
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.width >= WIDE, "-wide")
+
+    def reload(self) -> None:
+        self.run_db(
+            views.work_order_detail,
+            self.ctx.store,
+            self.number,
+            then=self._show,
+            group="detail",
+            exclusive=True,
+        )
+
+    def _show(self, d: WorkOrderDetail) -> None:
+        self.detail = d
+        self.sub_title = d.label
+        self.query_one("#columns").remove_class("-pending")
+        self.query_one("#title", Static).update(
+            _line("$label  $title", label=d.label, title=d.title)
+        )
+        assignee = d.assignee_login and f"{d.assignee_login} ({d.assignee_name})"
+        fields = [
+            _line(
+                "[b]$status[/]  $prio  $kind  from $source, asked by $requester",
+                status=d.status_label,
+                prio=d.priority_label,
+                kind=d.kind.replace("_", " "),
+                source=d.source,
+                requester=d.requester or "-",
+            ),
+            _line(
+                "Urgency $u  impact $i",
+                u=sla.LEVELS.get(d.urgency, "?"),
+                i=sla.LEVELS.get(d.impact, "?"),
+            ),
+            _line(
+                "Asset $tag $name",
+                tag=d.asset_tag or "-",
+                name=d.asset_name,
+            ),
+            _line("Location $loc  site $site", loc=d.location or "-", site=d.site or "-"),
+            _line("Assigned $who  team $team", who=assignee or "-", team=d.team or "-"),
+            _line(
+                "Requested $req  approved $app",
+                req=when(d.requested_at),
+                app=when(d.approved_at),
+            ),
+            _line("Respond by $resp  due $due", resp=when(d.response_due_at), due=when(d.due_at)),
+            _line(
+                "Started $start  completed $done",
+                start=when(d.started_at),
+                done=when(d.completed_at),
+            ),
+        ]
+        if d.closed_at or d.cancelled_at:
+            fields.append(
+                _line("Closed $c  cancelled $x", c=when(d.closed_at), x=when(d.cancelled_at))
+            )
+        if d.estimated_minutes:
+            fields.append(_line("Estimate $est", est=format_minutes(d.estimated_minutes)))
+        for label, reason in (
+            ("On hold", d.hold_reason),
+            ("Sent back", d.send_back_reason),
+            ("Cancelled", d.cancel_reason),
+        ):
+            if reason:
+                fields.append(_line(f"{label}: $reason", reason=reason))
+        if d.request is not None:
+            r = d.request
+            fields.append(
+                _line(
+                    "From $label ($status) by $who at $at",
+                    label=r.label,
+                    status=r.status,
+                    who=r.requester,
+                    at=when(r.submitted_at),
+                )
+            )
+        fields.append(_line("Last changed by $who at $at", who=d.updated_by, at=when(d.updated_at)))
+        self.query_one("#fields", Static).update(Content("\n").join(fields))
+        overdue = self.query_one("#overdue", Static)
+        overdue.display = d.overdue
+        if d.overdue and d.due_at is not None:
+            overdue.update(Content(f"Overdue: {sla.breach_label(d.due_at, clock.now())}"))
+        self.query_one("#sla", Static).update(
+            _line(
+                "SLA response $resp  resolution $res",
+                resp=_met(d.response_met),
+                res=_met(d.resolution_met),
+            )
+        )
+        self._show_linked(d)
+        self.query_one("#description", Static).update(Content(clean(d.description) or "-"))
+        self.query_one("#closeout", Static).update(
+            Content("\n").join(
+                [
+                    _line(
+                        "Cause $cause  remedy $remedy  follow-up $fu  $noparts",
+                        cause=d.cause_code or "-",
+                        remedy=d.remedy_code or "-",
+                        fu=d.follow_up or "-",
+                        noparts="no parts used" if d.no_parts_used else "",
+                    ),
+                    Content(clean(d.resolution) or "-"),
+                ]
+            )
+        )
+        labour = [
+            _line(
+                "$time  $who  $day  $cost",
+                time=format_minutes(e.minutes),
+                who=e.login,
+                day=e.work_date.isoformat(),
+                cost=format_money(e.cost_cents),
+            )
+            for e in d.labour
+        ]
+        labour.append(
+            _line(
+                "[b]Total $time  $cost[/]",
+                time=format_minutes(d.labour_minutes),
+                cost=format_money(d.labour_cents),
+            )
+        )
+        self.query_one("#labour", Static).update(Content("\n").join(labour))
+        parts = [
+            _line(
+                "$qty $unit x $number $name  $cost",
+                qty=f"{p.quantity:g}",
+                unit=p.unit,
+                number=p.part_number,
+                name=p.name,
+                cost=format_money(p.cost_cents),
+            )
+            for p in d.parts
+        ]
+        parts.append(_line("[b]Total $cost[/]", cost=format_money(d.parts_cents)))
+        parts.append(_line("[b]Work order cost $cost[/]", cost=format_money(d.total_cents)))
+        self.query_one("#parts", Static).update(Content("\n").join(parts))
+        timeline = timeline_lines(d.timeline)
+        self.query_one("#timeline", Static).update(timeline)
+        self.query_one("#timeline-side", Static).update(timeline)
+        self.refresh_bindings()
+
+    def _show_linked(self, d: WorkOrderDetail) -> None:
+        linked = self.query_one("#linked", OptionList)
+        highlighted = linked.highlighted
+        linked.clear_options()
+        rows = ([("parent", d.parent)] if d.parent else []) + [
+            ("follow-up", f) for f in d.follow_ups
+        ]
+        for role, work in rows:
+            linked.add_option(
+                Option(
+                    _line(
+                        "$role $label  $status  $title",
+                        role=role,
+                        label=work.label,
+                        status=lc.STATUS_LABELS.get(work.status, work.status),
+                        title=work.title,
+                    ),
+                    id=str(work.number),
+                )
+            )
+        if not rows:
+            linked.add_option(Option(Content("none"), disabled=True))
+        elif highlighted is not None and highlighted < len(rows):
+            linked.highlighted = highlighted
+
+    @on(OptionList.OptionSelected, "#linked")
+    def _open_linked(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.wo_app.open_work_order(int(event.option.id))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        d = self.detail
+        if action in _ACTIONS:
+            if d is None:
+                return False
+            transition, permission = _ACTIONS[action]
+            return perm.may(self.ctx.actor, permission) and lc.allowed(transition, d.status)
+        if action == "asset":
+            return d is not None and bool(d.asset_tag)
+        if action == "parent":
+            return d is not None and d.parent is not None
+        return True
+
+    def _version(self) -> int | None:
+        return self.detail.version if self.detail else None
+
+    def _done(self, message: str) -> Any:
+        def then(_result: object) -> None:
+            self.notify(message, markup=False)
+            self.reload()
+
+        return then
+
+    def action_scroll(self, direction: str) -> None:
+        main = self.query_one("#main", VerticalScroll)
+        if direction == "down":
+            main.scroll_down()
+        else:
+            main.scroll_up()
+
+    def action_start(self) -> None:
+        self.run_db(
+            sv.start,
+            self.ctx,
+            self.number,
+            expected_version=self._version(),
+            then=self._done(f"{wo_label(self.number)} started."),
+        )
+
+    def action_resume(self) -> None:
+        self.run_db(
+            sv.resume,
+            self.ctx,
+            self.number,
+            expected_version=self._version(),
+            then=self._done(f"{wo_label(self.number)} resumed."),
+        )
+
+    def action_close(self) -> None:
+        version = self._version()
+
+        def closed(yes: bool) -> None:
+            if yes:
+                self.run_db(
+                    sv.close,
+                    self.ctx,
+                    self.number,
+                    expected_version=version,
+                    then=self._done(f"{wo_label(self.number)} closed."),
+                )
+
+        ask(
+            self,
+            ConfirmDialog(
+                f"Close {wo_label(self.number)}?", "Closed work is history: it cannot be edited."
+            ),
+            closed,
+        )
+
+    def action_hold(self) -> None:
+        version = self._version()
+
+        def held(choice: HoldChoice) -> None:
+            self.run_db(
+                sv.hold,
+                self.ctx,
+                self.number,
+                choice.code,
+                choice.detail,
+                expected_version=version,
+                then=self._done(f"{wo_label(self.number)} on hold."),
+            )
+
+        ask(self, HoldPrompt(f"Hold {wo_label(self.number)}"), held)
+
+    def action_send_back(self) -> None:
+        version = self._version()
+
+        def sent(reason: str) -> None:
+            self.run_db(
+                sv.send_back,
+                self.ctx,
+                self.number,
+                reason,
+                expected_version=version,
+                then=self._done(f"{wo_label(self.number)} sent back."),
+            )
+
+        ask(self, ReasonPrompt(f"Send {wo_label(self.number)} back", "What is still wrong"), sent)
+
+    def action_note(self) -> None:
+        def noted(body: str) -> None:
+            self.run_db(
+                sv.add_note,
+                self.ctx,
+                self.number,
+                body,
+                then=self._done("Note added."),
+            )
+
+        ask(self, TextPrompt(f"Note on {wo_label(self.number)}", "Note"), noted)
+
+    def action_complete(self) -> None:
+        from wo_tui.screens.closeout import CloseoutScreen
+
+        self.app.push_screen(CloseoutScreen(self.number))
+
+    def action_asset(self) -> None:
+        if self.detail is not None and self.detail.asset_tag:
+            self.wo_app.open_asset(self.detail.asset_tag)
+
+    def action_parent(self) -> None:
+        if self.detail is not None and self.detail.parent is not None:
+            self.wo_app.open_work_order(self.detail.parent.number)

@@ -1,0 +1,146 @@
+"""Detail and asset history by keystrokes: hostile text shown literally, stale edits refused."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from formkit import SIZE, settle, shown
+from sqlmodel import select
+
+from wo_tui.app import make_app
+from wo_tui.domain import lifecycle as lc
+from wo_tui.domain import services as sv
+from wo_tui.screens.asset_history import AssetHistoryScreen
+from wo_tui.screens.detail import DetailScreen
+from wo_tui.store.models import Note, WorkOrder
+
+HOSTILE = "[/] [@click=app.quit]x[/] [link=https://x]y[/link] \x1b]52;c;Zm9v\x07 \x1b[2J"
+
+
+def completed_work(site: Any, description: str = "Pump leaking") -> int:
+    req = sv.submit_request(
+        site.requester,
+        requester="Rita",
+        description=description,
+        urgency=2,
+        impact=2,
+        asset_tag="P-101",
+    )
+    wo = sv.approve_request(site.dispatcher, req.number)
+    sv.assign(site.dispatcher, wo.number, assignee="alice")
+    sv.start(site.tech, wo.number)
+    sv.add_note(site.tech, wo.number, "Seal worn")
+    sv.complete(
+        site.tech,
+        wo.number,
+        sv.Closeout(
+            resolution="Replaced seal",
+            cause_code="WEAR",
+            remedy_code="REPL",
+            follow_up=False,
+            labour=[sv.LabourInput(90)],
+            parts=[sv.PartInput("SEAL-25", 1)],
+        ),
+    )
+    return wo.number
+
+
+def write_raw(site: Any, number: int, description: str, note: str) -> None:
+    """Bypass the services' cleaning: data may come from another tool."""
+    with site.store.write() as s:
+        wo = s.exec(select(WorkOrder).where(WorkOrder.number == number)).one()
+        wo.description = description
+        s.add(wo)
+        first = s.exec(select(Note).where(Note.work_order_id == wo.id)).first()
+        assert first is not None
+        first.body = note
+        s.add(first)
+
+
+async def test_hostile_text_is_shown_literally_and_nothing_fires(site: Any, make: Any) -> None:
+    number = completed_work(site)
+    long_tail = "A" * 100_000
+    write_raw(site, number, HOSTILE + "\n" + long_tail, HOSTILE)
+    app = make(site.dispatcher)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(DetailScreen(number))
+        await settle(pilot)
+        description = shown(app, "#description")
+        for literal in ("[/]", "[@click=app.quit]x[/]", "[link=https://x]y[/link]", "]52;c;Zm9v"):
+            assert literal in description
+            assert literal in shown(app, "#timeline")
+        assert "\x1b" not in description and "\x07" not in description
+        assert description.count("A") >= 100_000
+        description_widget = app.screen.query_one("#description")
+        await pilot.click(description_widget, offset=(6, 0))
+        await pilot.click(description_widget, offset=(26, 0))
+        for _ in range(30):
+            await pilot.press("pagedown")
+        await pilot.press("j", "k")
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, DetailScreen)
+        assert app.return_code is None
+
+
+async def test_stale_close_is_refused_and_fresh_state_shown(site: Any) -> None:
+    number = completed_work(site)
+    quiet = dataclasses.replace(site.settings, refresh_seconds=3600)
+    app = make_app(quiet, site.store, site.dispatcher.actor)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(DetailScreen(number))
+        await settle(pilot)
+        assert "completed" in shown(app, "#fields")
+        sv.send_back(site.admin, number, "Still dripping")
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any(
+            m.startswith("WO-000001 was changed by root at") and m.endswith("- reloaded.")
+            for m in messages
+        ), messages
+        assert "in progress" in shown(app, "#fields")
+        assert "Still dripping" in shown(app, "#fields")
+    with site.store.read() as s:
+        wo = s.exec(select(WorkOrder).where(WorkOrder.number == number)).one()
+    assert wo.status == lc.IN_PROGRESS
+
+
+async def test_close_from_detail(site: Any, make: Any) -> None:
+    number = completed_work(site)
+    app = make(site.dispatcher)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(DetailScreen(number))
+        await settle(pilot)
+        await pilot.press("c", "y")
+        await settle(pilot)
+        assert "closed" in shown(app, "#fields")
+    with site.store.read() as s:
+        wo = s.exec(select(WorkOrder).where(WorkOrder.number == number)).one()
+    assert wo.status == lc.CLOSED
+
+
+async def test_asset_history_lists_newest_first_and_opens_work(site: Any, make: Any) -> None:
+    first = completed_work(site, "Pump leaking")
+    second = completed_work(site, "Pump noisy")
+    app = make(site.dispatcher)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(AssetHistoryScreen("P-101"))
+        await settle(pilot)
+        summary = shown(app, "#summary")
+        assert "2 work orders" in summary and "Failures 2" in summary
+        assert "labour 3:00" in summary
+        table = app.screen.query_one("#history")
+        assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == [
+            f"WO-{second:06d}",
+            f"WO-{first:06d}",
+        ]
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen) and app.screen.number == first
