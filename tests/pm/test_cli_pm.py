@@ -136,3 +136,48 @@ def test_two_concurrent_runs_never_duplicate(store, db_path) -> None:
         assert dup == []
         linked = s.exec(select(func.count(func.distinct(PMOccurrence.work_order_id)))).one()
         assert linked == 310
+
+
+RUN_SCRIPT = """
+import sys
+from datetime import date
+from wo_tui.domain import identity, pm
+from wo_tui.domain.services import Ctx
+from wo_tui.store.db import open_store
+store = open_store(sys.argv[1])
+result = pm.run(Ctx(store, identity.actor_for(store, "dana")), date.fromisoformat(sys.argv[2]))
+print(len(result.generated))
+"""
+
+
+def test_two_concurrent_runs_on_any_backend(store, db_url) -> None:
+    """The same race through the domain API, on SQLite and PostgreSQL."""
+    site = build_site(store)
+    today = datetime.now(UTC).date()
+    for i in range(6):
+        pm.create_schedule(
+            site.dispatcher,
+            pm.ScheduleInput(
+                title=f"Daily round {i}",
+                asset_tag="P-101",
+                interval_value=1,
+                interval_unit="day",
+                starts_on=today,
+            ),
+        )
+    until = (today + timedelta(days=19)).isoformat()
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", RUN_SCRIPT, db_url, until],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    assert sum(int(out) for out, _ in outputs) == 120
+    with store.read() as s:
+        assert s.exec(select(func.count()).select_from(WorkOrder)).one() == 120
+        assert s.exec(select(func.count()).select_from(PMOccurrence)).one() == 120

@@ -785,7 +785,9 @@ def run(ctx: Ctx, until: date | None = None) -> RunResult:
     result = RunResult()
     for schedule_id in ids:
         with ctx.store.write() as s:
-            sched = s.get(PMSchedule, schedule_id)
+            # A row lock on PostgreSQL (SQLite's IMMEDIATE write lock already serialises):
+            # a second run waits here, then finds the schedule moved on.
+            sched = s.get(PMSchedule, schedule_id, with_for_update=True)
             if sched is not None:
                 _run_one(s, ctx, sched, until, result)
     return result
