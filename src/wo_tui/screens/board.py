@@ -148,6 +148,7 @@ class BoardScreen(WoScreen):
         "Requests waiting for triage come first, then open work by time to breach. "
         "Mark rows with space to approve or assign several at once."
     )
+    BROWSE = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "approve", "Approve", id="board_approve"),
         Binding("r", "reject", "Reject", id="board_reject"),
@@ -175,6 +176,8 @@ class BoardScreen(WoScreen):
 
     def __init__(self) -> None:
         super().__init__()
+        self._key_signature: object = None
+        self._keys_timer: Timer | None = None
         self.flt = BoardFilter()
         self.source: BoardSource | None = None
         self._filter_timer: Timer | None = None
@@ -200,6 +203,7 @@ class BoardScreen(WoScreen):
         return self.table.current if self.is_mounted else None
 
     def on_mount(self) -> None:
+        self.table.minute = minute_now
         self._apply_filter(self.flt)
         self.table.focus()
 
@@ -231,7 +235,19 @@ class BoardScreen(WoScreen):
 
     @on(PagedTable.CursorMoved)
     def _moved(self) -> None:
-        self.refresh_bindings()
+        """Redraw the footer only when the keys it greys out change, and only once the
+        cursor rests: a footer redraw costs more than moving the cursor."""
+        allowed = [
+            self.check_action(b.action.partition("(")[0], ())
+            for b in self.BINDINGS
+            if isinstance(b, Binding)
+        ]
+        signature = (*allowed, bool(self.table.marked))
+        if signature != self._key_signature:
+            self._key_signature = signature
+            if self._keys_timer is not None:
+                self._keys_timer.stop()
+            self._keys_timer = self.set_timer(0.1, self.refresh_bindings)
 
     @on(PagedTable.Selected)
     def _open(self, event: PagedTable.Selected) -> None:
@@ -558,3 +574,7 @@ def _label(row: BoardRow, _result: object) -> str:
 def _labels(done: Sequence[str]) -> str:
     more = f" and {len(done) - 5} more" if len(done) > 5 else ""
     return ", ".join(done[:5]) + more
+
+
+def minute_now() -> int:
+    return int(clock.now().timestamp() // 60)

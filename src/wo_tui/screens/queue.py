@@ -13,6 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from wo_tui import clock
@@ -20,7 +21,7 @@ from wo_tui.domain import lifecycle as lc
 from wo_tui.domain import permissions as perm
 from wo_tui.domain import services as sv
 from wo_tui.screens.base import WoScreen
-from wo_tui.screens.board import is_overdue, work_columns
+from wo_tui.screens.board import is_overdue, minute_now, work_columns
 from wo_tui.store import queries
 from wo_tui.store.queries import BoardRow
 from wo_tui.text import clean_line
@@ -107,6 +108,8 @@ class QueueScreen(WoScreen):
 
     def __init__(self) -> None:
         super().__init__()
+        self._key_signature: object = None
+        self._keys_timer: Timer | None = None
         self.source: QueueSource | None = None
         self.owner = ""
 
@@ -130,6 +133,7 @@ class QueueScreen(WoScreen):
         return self.table.current if self.is_mounted else None
 
     def on_mount(self) -> None:
+        self.table.minute = minute_now
         actor = self.ctx.actor
         self.show_queue(actor.id, actor.team_id, actor.display_name)
         self.table.focus()
@@ -156,7 +160,19 @@ class QueueScreen(WoScreen):
 
     @on(PagedTable.CursorMoved)
     def _moved(self) -> None:
-        self.refresh_bindings()
+        """Redraw the footer only when the keys it greys out change, and only once the
+        cursor rests: a footer redraw costs more than moving the cursor."""
+        allowed = [
+            self.check_action(b.action.partition("(")[0], ())
+            for b in self.BINDINGS
+            if isinstance(b, Binding)
+        ]
+        signature = (*allowed, bool(self.table.marked))
+        if signature != self._key_signature:
+            self._key_signature = signature
+            if self._keys_timer is not None:
+                self._keys_timer.stop()
+            self._keys_timer = self.set_timer(0.1, self.refresh_bindings)
 
     @on(PagedTable.Selected)
     def _open(self, event: PagedTable.Selected) -> None:

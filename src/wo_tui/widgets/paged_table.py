@@ -180,7 +180,11 @@ class PagedTable(ScrollView, can_focus=True):
         self._loading: set[int] = set()
         self._marks: dict[Hashable, Any] = {}
         self._loaded_once = False
-        self._pending_refresh = False
+        self._styles: dict[str, Style] = {}
+        self._strips: dict[tuple[Any, ...], Strip] = {}
+        self.minute: Callable[[], int] = lambda: 0
+        """Rendered rows are cached for as long as this returns the same value (the
+        screens pass the current minute, so 'in 5m' labels tick)."""
 
     # ------------------------------------------------------------ public
 
@@ -421,6 +425,17 @@ class PagedTable(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------ drawing
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+        self._strips.clear()
+
+    def _style(self, name: str) -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            style = self._styles[name] = self.get_component_rich_style(f"paged-table--{name}")
+        return style
+
     def _widths(self, width: int) -> list[tuple[Column, int]]:
         shown = [c for c in self.columns if width >= c.hide_below]
         fixed = sum(c.width for c in shown if c.width) + 2 + len(shown) - 1
@@ -440,7 +455,7 @@ class PagedTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        header_style = self.get_component_rich_style("paged-table--header")
+        header_style = self._style("header")
         layout = self._widths(width)
         if y == 0:
             cells = [Text("  ")]
@@ -451,32 +466,32 @@ class PagedTable(ScrollView, can_focus=True):
         index = self._top + y - 1
         if index >= self._total:
             if index == 0 and self._loaded_once:
-                style = self.get_component_rich_style("paged-table--placeholder")
-                return self._line([Text(" " + self._empty)], width, top=style)
+                return self._line([Text(" " + self._empty)], width, top=self._style("placeholder"))
             return Strip.blank(width, self.rich_style)
         row = self._rows.get(index)
         if row is None:
-            style = self.get_component_rich_style("paged-table--placeholder")
-            return self._line([Text("  …")], width, top=style)
-        return self._row_strip(row, index, layout, width)
+            return self._line([Text("  …")], width, top=self._style("placeholder"))
+        marked = row.ident in self._marks
+        key = (row, width, index == self.cursor, marked, self.has_focus, self.minute())
+        strip = self._strips.get(key)
+        if strip is None:
+            if len(self._strips) > 4 * self.CACHE_LIMIT:
+                self._strips.clear()
+            strip = self._strips[key] = self._row_strip(row, index, layout, width, marked)
+        return strip
 
     def _row_strip(
-        self, row: Any, index: int, layout: list[tuple[Column, int]], width: int
+        self, row: Any, index: int, layout: list[tuple[Column, int]], width: int, marked: bool
     ) -> Strip:
-        marked = row.ident in self._marks
         base = Style()
         if self._alert is not None and self._alert(row):
-            base = self.get_component_rich_style("paged-table--alert")
-        cells: list[Text] = [
-            Text(
-                "● " if marked else "  ", style=self.get_component_rich_style("paged-table--marked")
-            )
-        ]
+            base = self._style("alert")
+        cells: list[Text] = [Text("● " if marked else "  ", style=self._style("marked"))]
         for column, w in layout:
             value = one_line(column.value(row), w)
             value = value.rjust(w) if column.align_right else value.ljust(w)
             style = column.style(row) if column.style is not None else ""
             cells.append(Text(value, style=style))
             cells.append(Text(" "))
-        top = self.get_component_rich_style("paged-table--cursor") if index == self.cursor else None
+        top = self._style("cursor") if index == self.cursor else None
         return self._line(cells, width, base, top)
