@@ -10,7 +10,8 @@ from tests.conftest import Site
 from tests.screens.conftest import AppFor
 from tests.screens.test_board import settle
 from wo_tui.domain import pm
-from wo_tui.screens.pm import PMScreen, ScheduleForm
+from wo_tui.domain import services as sv
+from wo_tui.screens.pm import ChecklistDialog, PMScreen, ScheduleForm
 from wo_tui.store.models import PMSchedule, WorkOrder
 
 
@@ -109,3 +110,32 @@ async def test_technician_cannot_manage(site: Site, app_for: AppFor) -> None:
         await pilot.press("4")
         await settle(pilot)
         assert not isinstance(pilot.app.screen, PMScreen)
+
+
+async def test_tick_checklist_by_keys(site: Site, app_for: AppFor) -> None:
+    _seed(site)
+    (label,) = pm.run(site.dispatcher).generated
+    number = int(label[3:])
+    sv.start(site.tech, number)
+    async with app_for(site.tech).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        pilot.app.push_screen(ChecklistDialog(number))
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        await pilot.press("j", "F")
+        await settle(pilot)
+        await pilot.press(*"Replace grease nipple", "enter")
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press(*"Nipple blocked", "enter")
+        await settle(pilot)
+        items = pm.checklist(site.store, number)
+        assert [(i.result, i.note) for i in items] == [("pass", ""), ("fail", "Nipple blocked")]
+        with site.store.read() as s:
+            follow = s.exec(select(WorkOrder).where(WorkOrder.kind == "follow_up")).one()
+        assert "Replace grease nipple" in follow.description
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(pilot.app.screen, ChecklistDialog)

@@ -971,10 +971,11 @@ def set_checklist_item(
         )
         if follow_up is None:
             return None
-        description = _text(
-            follow_up.description or f"Checklist item {position} failed: {item.text}\n{note}",
-            "Follow-up description",
+        found = f"Checklist item {position} of {label} failed: {item.text}" + (
+            f"\n{note}" if note else ""
         )
+        asked = clean(follow_up.description or "").strip()
+        description = _text(f"{asked}\n\n{found}" if asked else found, "Follow-up description")
         return _new_work_order(
             s,
             ctx,

@@ -13,11 +13,22 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static, TextArea
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import (
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Label,
+    OptionList,
+    Static,
+    TextArea,
+)
 
 from wo_tui.domain import permissions as perm
 from wo_tui.domain import pm
+from wo_tui.domain.refs import wo_label
+from wo_tui.domain.services import FollowUpInput
 from wo_tui.domain.units import format_minutes, parse_date, parse_minutes
 from wo_tui.errors import ValidationError
 from wo_tui.screens.base import WoModal, WoScreen
@@ -338,3 +349,119 @@ class PMScreen(WoScreen):
     def _done(self, message: str) -> None:
         self.notify(message, markup=False)
         self.reload()
+
+
+class ChecklistDialog(WoModal):
+    """Tick a work order's checklist by keys: p pass, f fail, n n/a, c clear, e note,
+    F fail and raise follow-up work. Any screen can push it with the WO number."""
+
+    DEFAULT_CSS = """
+    ChecklistDialog { align: center middle; }
+    ChecklistDialog > #dialog {
+        width: 80; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $accent; background: $surface; padding: 0 1;
+    }
+    ChecklistDialog OptionList { height: auto; max-height: 16; }
+    ChecklistDialog #title-line { text-style: bold; }
+    ChecklistDialog .hint { color: $text-muted; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("p", "mark('pass')", "Pass", id="checklist_pass"),
+        Binding("f", "mark('fail')", "Fail", id="checklist_fail"),
+        Binding("n", "mark('na')", "N/a", id="checklist_na"),
+        Binding("c", "mark('')", "Clear", id="checklist_clear"),
+        Binding("e", "note", "Note", id="checklist_note"),
+        Binding("F", "follow_up", "Fail + follow-up", id="checklist_follow_up"),
+        Binding("j", "move(1)", "Down", id="checklist_down", show=False),
+        Binding("k", "move(-1)", "Up", id="checklist_up", show=False),
+    ]
+
+    def __init__(self, number: int) -> None:
+        super().__init__()
+        self.number = number
+        self.items: list[Any] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(Text(f"Checklist of {wo_label(self.number)}"), id="title-line")
+            yield OptionList(id="items")
+            yield Static(
+                Text("p pass  f fail  n n/a  c clear  e note  F fail + follow-up  esc close"),
+                classes="hint",
+            )
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self.run_db(pm.checklist, self.ctx.store, self.number, then=self._show, group="checklist")
+
+    def _show(self, items: list[Any]) -> None:
+        self.items = items
+        options = self.query_one("#items", OptionList)
+        keep = options.highlighted or 0
+        options.clear_options()
+        for item in items:
+            label = Text(f"{item.position:>2}. [{pm.RESULT_LABELS[item.result]:>4}] ")
+            label.append(clean_line(item.text), style="red" if item.result == "fail" else "")
+            if item.note:
+                label.append(f"  ({clean_line(item.note)})", style="dim")
+            options.add_option(label)
+        if items:
+            options.highlighted = min(keep, len(items) - 1)
+        else:
+            options.add_option(Text("This work order has no checklist."))
+        options.focus()
+
+    @property
+    def current(self) -> Any:
+        index = self.query_one("#items", OptionList).highlighted
+        return self.items[index] if index is not None and 0 <= index < len(self.items) else None
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one("#items", OptionList)
+        if step > 0:
+            options.action_cursor_down()
+        else:
+            options.action_cursor_up()
+
+    def _set(self, result: str, note: str, follow_up: Any = None) -> None:
+        item = self.current
+        if item is None:
+            return
+
+        def done(created: Any) -> None:
+            if created is not None:
+                self.notify(f"Follow-up {wo_label(created.number)} raised.", markup=False)
+            self.reload()
+
+        self.run_db(
+            pm.set_checklist_item,
+            self.ctx,
+            self.number,
+            item.position,
+            result,
+            note,
+            follow_up=follow_up,
+            then=done,
+        )
+
+    def action_mark(self, result: str) -> None:
+        if (item := self.current) is not None:
+            self._set(result, item.note)
+
+    def action_note(self) -> None:
+        if (item := self.current) is None:
+            return
+        prompt = ReasonPrompt(f"Note on item {item.position}", "Note", required=False)
+        ask(self, prompt, lambda note: self._set(item.result, note))
+
+    def action_follow_up(self) -> None:
+        if (item := self.current) is None:
+            return
+        prompt = ReasonPrompt(f"Item {item.position} failed: follow-up work", "What is needed")
+        ask(
+            self,
+            prompt,
+            lambda text: self._set("fail", item.note, FollowUpInput(description=text)),
+        )
