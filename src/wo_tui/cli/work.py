@@ -557,6 +557,10 @@ def show(state: CliState, ref: str) -> None:
             for line in clean(e.note).split("\n"):
                 click.echo(f"      {line}")
             continue
+        if e.action == "import":
+            status = next((c.new for c in e.changes if c.field == "status"), "")
+            click.echo(f"{head}  {len(e.changes)} fields, status {clean_line(str(status))}")
+            continue
         changes = "; ".join(
             f"{c.field}: {_short(c.old, 30)} -> {_short(c.new)}"
             for c in e.changes
