@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.events import Resize
 from textual.message import Message
 from textual.widgets import (
     Checkbox,
@@ -41,6 +42,10 @@ from wo_tui.errors import ValidationError, WoError
 from wo_tui.screens.base import WoScreen
 from wo_tui.screens.intake import LEVEL_OPTIONS, TypeAhead
 from wo_tui.text import clean, clean_line
+
+RESOLUTION_LINES = 5
+SPARE_LINES = 26
+"""Lines the rest of the form needs; what a taller terminal has beyond goes to the notes."""
 
 
 @dataclass(frozen=True)
@@ -187,6 +192,12 @@ class CloseoutScreen(WoScreen):
         self.run_db(formreads.part_choices, self.ctx.store, then=self._got_parts, group="parts")
         self.reload()
         self.query_one("#resolution", TextArea).focus(scroll_visible=False)
+
+    def on_resize(self, event: Resize) -> None:
+        """A tall terminal gives the resolution notes the room it has to spare."""
+        self.query_one("#resolution").styles.height = max(
+            RESOLUTION_LINES, event.size.height - SPARE_LINES
+        )
 
     def reload(self) -> None:
         """Fetch the work order and its logged entries; what was typed stays."""

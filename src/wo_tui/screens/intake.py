@@ -242,6 +242,7 @@ class IntakeScreen(WoScreen):
     IntakeScreen #problems { height: auto; }
     IntakeScreen #result { height: auto; color: $success; }
     IntakeScreen #location-from { width: 1fr; color: $text-muted; }
+    IntakeScreen TextArea.-invalid { background-tint: $error 20%; }
     """
 
     def __init__(self) -> None:
@@ -388,15 +389,32 @@ class IntakeScreen(WoScreen):
         box.update(Content("\n").join(lines))
 
     def _problems_here(self) -> list[str]:
+        """What is wrong with the form as typed; the fields at fault are marked too."""
         problems = []
-        if not clean_line(self.query_one("#requester", Input).value):
+        requester = self.query_one("#requester", Input)
+        missing_requester = not clean_line(requester.value)
+        requester.set_class(missing_requester, "-invalid")
+        if missing_requester:
             problems.append("Requester is empty: say who is asking.")
-        if not clean(self.query_one("#description", TextArea).text).strip():
+        description = self.query_one("#description", TextArea)
+        missing_description = not clean(description.text).strip()
+        description.set_class(missing_description, "-invalid")
+        if missing_description:
             problems.append("Description is empty: write what is needed.")
-        asset_problem = self.query_one("#asset", TypeAhead).problem()
+        asset = self.query_one("#asset", TypeAhead)
+        asset_problem = asset.problem()
+        asset.input.set_class(asset_problem is not None, "-invalid")
         if asset_problem:
             problems.append(asset_problem)
         return problems
+
+    @on(Input.Changed, "#requester")
+    @on(TextArea.Changed, "#description")
+    @on(TypeAhead.Picked, "#asset")
+    def _recheck(self) -> None:
+        """Once problems are listed, the list follows the typing until it is empty."""
+        if self.query_one("#problems", Static).display:
+            self._show_problems(self._problems_here())
 
     def _show_problems(self, problems: list[str]) -> None:
         box = self.query_one("#problems", Static)

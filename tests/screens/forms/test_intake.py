@@ -85,3 +85,18 @@ async def test_open_work_on_the_asset_is_shown_before_submit(site: Any, make: An
         assert "Possible duplicate" in duplicates and "REQ-000001" in duplicates
         assert "Pump noisy" in duplicates
         assert "North Plant / Building A" in shown(app, "#location-from")
+
+
+async def test_intake_problems_follow_the_typing(site: Any, make: Any) -> None:
+    app = make(site.requester)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Requester is empty" in shown(app, "#problems")
+        assert app.screen.query_one("#requester").has_class("-invalid")
+        await pilot.press(*"Rita")
+        await settle(pilot)
+        assert "Requester is empty" not in shown(app, "#problems")
+        assert "Description is empty" in shown(app, "#problems")
+        assert not app.screen.query_one("#requester").has_class("-invalid")

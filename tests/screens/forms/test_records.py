@@ -144,3 +144,46 @@ async def test_asset_history_lists_newest_first_and_opens_work(site: Any, make: 
         await pilot.press("j", "enter")
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen) and app.screen.number == first
+
+
+async def test_technician_starts_holds_and_resumes_from_detail(site: Any, make: Any) -> None:
+    req = sv.submit_request(
+        site.requester, requester="Rita", description="Fan noisy", urgency=2, impact=2
+    )
+    wo = sv.approve_request(site.dispatcher, req.number)
+    sv.assign(site.dispatcher, wo.number, assignee="alice")
+    app = make(site.tech)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(DetailScreen(wo.number))
+        await settle(pilot)
+        await pilot.press("c")  # not allowed while assigned: nothing happens
+        await pilot.press("s")
+        await settle(pilot)
+        assert "in progress" in shown(app, "#fields")
+        await pilot.press("h", "enter")  # first reason: waiting parts
+        await settle(pilot)
+        assert "on hold" in shown(app, "#fields") and "waiting parts" in shown(app, "#fields")
+        await pilot.press("r")
+        await settle(pilot)
+        assert "in progress" in shown(app, "#fields")
+        assert "resume" in shown(app, "#timeline")
+    with site.store.read() as s:
+        row = s.exec(select(WorkOrder).where(WorkOrder.number == wo.number)).one()
+    assert row.status == lc.IN_PROGRESS and row.hold_reason == ""
+
+
+async def test_change_elsewhere_appears_without_a_keypress(site: Any, make: Any) -> None:
+    number = completed_work(site)
+    app = make(site.dispatcher)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(DetailScreen(number))
+        await settle(pilot)
+        assert "completed" in shown(app, "#fields")
+        sv.add_note(site.admin, number, "Vendor says the seal batch was faulty")
+        for _ in range(40):
+            await pilot.pause(0.1)
+            if "seal batch" in shown(app, "#timeline"):
+                break
+        assert "seal batch was faulty" in shown(app, "#timeline")
