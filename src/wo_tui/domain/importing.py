@@ -163,14 +163,16 @@ def next_id(s: Session, table: Table) -> int:
     return int(s.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
 
 
-def _json_value(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date | datetime) else value
+def _iso(value: Any) -> str:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def snapshot(row: dict[str, Any]) -> str:
     """Every field of a new row as ``[null, value]``: the ``import`` audit event."""
     return json.dumps(
-        {k: [None, _json_value(v)] for k, v in row.items() if k != "id"}, ensure_ascii=False
+        {k: [None, v] for k, v in row.items() if k != "id"}, ensure_ascii=False, default=_iso
     )
 
 
