@@ -115,7 +115,7 @@ class WoScreen(DbMixin, Screen[Any]):
         return self.wo_app.ctx
 
     def action_back(self) -> None:
-        if len(self.app.screen_stack) > 2:
+        if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
 
     def on_data_changed(self) -> None:
