@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import shutil
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,3 +94,17 @@ def wo_tui(*args: str, user: str | None = None, env: dict[str, str] | None = Non
         main.main(args=list(args), prog_name="wo-tui")
 
     return as_user(user, run, env=env)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Iterator[Path]:
+    """The database on tmpfs when there is one. These tests commit thousands of times with
+    ``synchronous=FULL``; what they check (kills, permissions, roles, audit) does not depend
+    on the disk, and the stress test and benchmark use a real disk of their own."""
+    shm = Path("/dev/shm")
+    if not (shm.is_dir() and os.access(shm, os.W_OK)):
+        yield tmp_path / "wo.db"
+        return
+    folder = Path(tempfile.mkdtemp(prefix="wo-rel-", dir=shm))
+    yield folder / "wo.db"
+    shutil.rmtree(folder, ignore_errors=True)

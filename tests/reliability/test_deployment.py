@@ -11,11 +11,12 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.conftest import build_site
 from tests.reliability.conftest import needs_root, wo_tui
+from tests.sitebuilder import build_site
 from wo_tui.domain import doctor
 from wo_tui.errors import ValidationError
 from wo_tui.store.db import open_store
@@ -117,16 +118,15 @@ def test_doctor_gateway_mode_journal_and_integrity(tmp_path: Path) -> None:
     assert levels(doctor.check(str(db)))["journal"] == doctor.FAIL
 
 
-def test_doctor_on_a_damaged_file_names_the_backup(site: object, tmp_path: Path) -> None:
-    store = site.store  # type: ignore[attr-defined]
-    store.backup(tmp_path / "wo.db.bak")
-    store.close()
-    db = tmp_path / "wo.db"
+def test_doctor_on_a_damaged_file_names_the_backup(site: Any) -> None:
+    db = site.store.path
+    site.store.backup(db.with_name("wo.db.bak"))
+    site.store.close()
     data = bytearray(db.read_bytes())
     data[4096 * 2 : 4096 * 3] = b"\xff" * 4096
     db.write_bytes(bytes(data))
     fail = {f.check: f for f in doctor.check(str(db), full=True) if f.level == doctor.FAIL}
-    assert fail["integrity_check"].fix == f"restore from {tmp_path / 'wo.db.bak'}"
+    assert fail["integrity_check"].fix == f"restore from {db.with_name('wo.db.bak')}"
 
 
 def test_doctor_refuses_network_file_systems(tmp_path: Path) -> None:
@@ -151,8 +151,8 @@ def test_doctor_without_a_database() -> None:
 # ---------------------------------------------------------------- ssh-key add
 
 
-def test_ssh_key_add_writes_the_bound_line(site: object, tmp_path: Path) -> None:
-    db = str(site.store.path)  # type: ignore[attr-defined]
+def test_ssh_key_add_writes_the_bound_line(site: Any, tmp_path: Path) -> None:
+    db = str(site.store.path)
     key = tmp_path / "alice.pub"
     key.write_text(fake_key() + "\n")
     keys = tmp_path / "ssh" / "authorized_keys"

@@ -216,7 +216,7 @@ def shared_dir() -> Iterator[Path]:
 @pytest.mark.parametrize("locked", ["file", "directory"])
 @pytest.mark.parametrize("in_use", [False, True], ids=["idle", "in-use"])
 def test_read_only_for_another_account(shared_dir: Path, locked: str, in_use: bool) -> None:
-    from tests.conftest import build_site
+    from tests.sitebuilder import build_site
 
     db = shared_dir / "wo.db"
     store = open_store(str(db), create=True)
@@ -266,19 +266,18 @@ def _damage(path: Path, how: str) -> None:
 
 
 @pytest.mark.parametrize("how", ["truncated", "header", "not-a-database"])
-def test_corrupt_file_refused_at_start_and_never_overwritten(
-    site: Any, tmp_path: Path, how: str
-) -> None:
+def test_corrupt_file_refused_at_start_and_never_overwritten(site: Any, how: str) -> None:
     make_wo(site, lc.CLOSED)
     db = site.store.path
-    site.store.backup(tmp_path / "wo-2026-03-01.db")
+    backup = db.with_name("wo-2026-03-01.db")
+    site.store.backup(backup)
     site.store.close()
     _damage(db, how)
     digest = hashlib.sha256(db.read_bytes()).hexdigest()
     with pytest.raises(CorruptDatabase) as refused:
         open_store(str(db))
     message = str(refused.value)
-    assert str(db) in message and str(tmp_path / "wo-2026-03-01.db") in message
+    assert str(db) in message and str(backup) in message
     for args in (("init",), ("audit", "verify"), ("doctor",)):
         run = wo_tui("--db", str(db), *args)
         assert run.exit_code == 1, (args, run.stdout, run.stderr)

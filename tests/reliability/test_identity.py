@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import build_site
 from tests.domain.wo_factory import audit_count, make_wo
 from tests.reliability.conftest import as_user, needs_root, wo_tui
+from tests.sitebuilder import build_site
 from wo_tui.domain import admin, identity
 from wo_tui.domain import lifecycle as lc
 from wo_tui.domain.refs import wo_label

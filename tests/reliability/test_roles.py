@@ -8,12 +8,8 @@ line) and must write nothing.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -165,16 +161,3 @@ def test_role_by_verb_in_the_domain_and_the_cli(site: Any, login: str) -> None:
             assert run.stderr.startswith("wo-tui: ") and run.stderr.count("\n") == 1, run.stderr
             assert login in run.stderr, run.stderr
             assert audit_count(site.store) == before, name
-
-
-@pytest.fixture
-def db_path(tmp_path: Path) -> Iterator[Path]:
-    """On tmpfs when there is one: this test commits hundreds of times, and what it checks
-    (who may do what) does not depend on the disk."""
-    shm = Path("/dev/shm")
-    if not (shm.is_dir() and os.access(shm, os.W_OK)):
-        yield tmp_path / "wo.db"
-        return
-    folder = Path(tempfile.mkdtemp(prefix="wo-roles-", dir=shm))
-    yield folder / "wo.db"
-    shutil.rmtree(folder, ignore_errors=True)
