@@ -77,7 +77,7 @@ def work_columns(now: Callable[[], datetime]) -> list[Column]:
         Column("Assignee", 12, lambda r: r.assignee, hide_below=72),
         Column(
             "Due",
-            10,
+            12,
             lambda r: sla.breach_label(r.due_at, now()) if not r.is_request else "-",
             lambda r: due_style(r, now()),
             align_right=True,
@@ -226,7 +226,9 @@ class BoardScreen(WoScreen):
             return
         c = self.source.counts
         parts = [f"{c.requests} to triage"] if self.flt.shows_requests else []
-        parts += [f"{n} {STATUS_SHORT[s]}" for s, n in c.by_status.items()]
+        parts += [
+            f"{n} {STATUS_SHORT[s]}" for s, n in c.by_status.items() if n or not self.flt.active
+        ]
         summary = Text.assemble(("Triage board  ", "bold"), " · ".join(parts))
         if c.overdue:
             summary.append(f" · {c.overdue} overdue", style="bold red")

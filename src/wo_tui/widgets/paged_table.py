@@ -180,6 +180,7 @@ class PagedTable(ScrollView, can_focus=True):
         self._loading: set[int] = set()
         self._marks: dict[Hashable, Any] = {}
         self._loaded_once = False
+        self._heal_pending = False
         self._styles: dict[str, Style] = {}
         self._strips: dict[tuple[Any, ...], Strip] = {}
         self.minute: Callable[[], int] = lambda: 0
@@ -229,7 +230,7 @@ class PagedTable(ScrollView, can_focus=True):
             return
         self._generation += 1
         self._loading.clear()
-        height = max(self.scrollable_content_region.height - 1, 1)
+        height = self._visible_rows if self.size.height > 1 else self.app.size.height
         self._refresh_worker(
             self._source, self._generation, self.current, self.cursor, self._top, height
         )
@@ -242,7 +243,7 @@ class PagedTable(ScrollView, can_focus=True):
     ) -> None:
         try:
             snapshot = self._snapshot(source, generation, row, cursor, top, height)
-        except WoError as exc:
+        except Exception as exc:
             self.app.call_from_thread(self._failed, exc)
             return
         if not get_current_worker().is_cancelled:
@@ -285,16 +286,22 @@ class PagedTable(ScrollView, can_focus=True):
                 rows = source.last(limit)
             else:
                 rows = source.fetch(start, limit, after, before)
-        except WoError as exc:
+        except Exception as exc:
             self.app.call_from_thread(self._failed, exc)
             return
         self.app.call_from_thread(self._apply_range, generation, start, limit, rows)
 
     # ------------------------------------------------------------ applying (UI thread)
 
-    def _failed(self, error: WoError) -> None:
+    def _failed(self, error: Exception) -> None:
+        """A failed read leaves the rows blank and says why; the next refresh retries."""
         self._loading.clear()
-        self.app.notify(error.message, severity="error", markup=False)
+        if isinstance(error, WoError):
+            message = error.message
+        else:
+            self.app.log.error(repr(error))
+            message = f"Could not read the list ({type(error).__name__}): {error}"
+        self.app.notify(message, severity="error", markup=False)
 
     def _apply(self, snap: _Snapshot) -> None:
         if snap.generation != self._generation:
@@ -313,6 +320,7 @@ class PagedTable(ScrollView, can_focus=True):
     def _apply_range(self, generation: int, start: int, limit: int, rows: list[Any]) -> None:
         self._loading.difference_update(range(start, start + limit))
         if generation != self._generation:
+            self._ensure_visible()
             return
         for i, r in enumerate(rows):
             self._rows[start + i] = r
@@ -320,6 +328,12 @@ class PagedTable(ScrollView, can_focus=True):
         self.refresh()
         if self.cursor in range(start, start + limit):
             self.post_message(self.CursorMoved(self, self.current))
+
+    def _heal(self) -> None:
+        """A blank line was drawn with nothing on its way: ask for it (a fetch whose
+        result was dropped by a refresh leaves such a gap)."""
+        self._heal_pending = False
+        self._ensure_visible()
 
     def _evict(self) -> None:
         if len(self._rows) <= self.CACHE_LIMIT:
@@ -470,6 +484,9 @@ class PagedTable(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         row = self._rows.get(index)
         if row is None:
+            if index not in self._loading and not self._heal_pending:
+                self._heal_pending = True
+                self.call_later(self._heal)
             return self._line([Text("  …")], width, top=self._style("placeholder"))
         marked = row.ident in self._marks
         key = (row, width, index == self.cursor, marked, self.has_focus, self.minute())
