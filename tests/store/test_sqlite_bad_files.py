@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import build_site
+from sitebuilder import build_site
 from sqlmodel import func, select
 
 from wo_tui.domain import identity

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import build_site
+from sitebuilder import build_site
 from sqlalchemy import text
 from sqlmodel import Session
 
