@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -127,3 +128,24 @@ def test_cli_audit_verify(site: Any) -> None:
     assert bad.exit_code == 1
     assert f"WO-{n:06d} priority" in bad.stdout
     assert "Traceback" not in bad.stderr
+
+
+def test_verify_replays_imported_history(site: Any, tmp_path: Path) -> None:
+    from wo_tui.domain import importing
+
+    history = tmp_path / "history.csv"
+    history.write_text(
+        "title,requested_at,completed_at,resolution,asset,assignee,cause_code,remedy_code,"
+        "labour_minutes,parts\n"
+        "Seal replaced,2025-03-01,2025-03-02T14:30,New seal fitted,P-101,alice,LEAK,REPL,90,"
+        "SEAL-25:1\n"
+        "Belt adjusted,2025-04-01,2025-04-01T11:00,Tensioned,AHU-01,bob,WEAR,ADJ,30,\n",
+        encoding="utf-8",
+    )
+    importing.import_csv(site.dispatcher, history, kind="history")
+    make_wo(site, lc.CLOSED)
+    report = audit.verify(site.store)
+    assert report.ok, [m.sentence() for m in report.mismatches]
+    assert report.work_orders == 3
+    _raw(site.store, "UPDATE work_order SET resolution = 'Nothing done' WHERE number = 1")
+    assert [m.field for m in audit.verify(site.store).mismatches] == ["resolution"]
