@@ -166,3 +166,69 @@ async def test_cancel_needs_reason_and_confirmation(board_site, app_for: AppFor)
         await settle(pilot)
         wo = work_order(site, n["open"])
         assert wo.status == lc.CANCELLED and wo.cancel_reason == "Raised twice"
+
+
+async def test_bulk_approve_then_bulk_assign(board_site, app_for: AppFor) -> None:
+    site, n = board_site
+    async with app_for(site.dispatcher).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("g", "space", "space")
+        assert len(board(pilot).marked) == 2
+        await pilot.press("a")
+        await settle(pilot)
+        reqs = [request(site, n["req_new"]), request(site, n["req_dup"])]
+        assert [r.status for r in reqs] == [lc.REQ_APPROVED, lc.REQ_APPROVED]
+        assert board(pilot).marked == []
+        numbers = []
+        for req in reqs:
+            with site.store.read() as s:
+                numbers.append(s.get(WorkOrder, req.work_order_id).number)
+        for number in numbers:
+            await goto(pilot, f"WO-{number:06d}")
+            await pilot.press("space")
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press(*"team el", "enter")
+        await settle(pilot)
+        for number in numbers:
+            wo = work_order(site, number)
+            assert wo.status == lc.ASSIGNED and wo.assignee_id is None and wo.team_id == 2
+
+
+async def test_set_urgency_and_impact(board_site, app_for: AppFor) -> None:
+    site, n = board_site
+    async with app_for(site.dispatcher).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await goto(pilot, f"WO-{n['in_progress']:06d}")
+        await pilot.press("u")
+        await settle(pilot)
+        await pilot.press("up", "up", "tab", "up", "enter")
+        await settle(pilot)
+        wo = work_order(site, n["in_progress"])
+        assert (wo.urgency, wo.impact, wo.priority) == (1, 2, 2)
+        assert board(pilot).current.label == f"WO-{n['in_progress']:06d}"
+
+
+async def test_stale_edit_is_refused_and_reloaded(board_site, app_for: AppFor) -> None:
+    site, n = board_site
+    async with app_for(site.dispatcher).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await goto(pilot, f"WO-{n['completed']:06d}")
+        sv.send_back(site.admin, n["completed"], "Check again")
+        sv.complete(
+            site.tech,
+            n["completed"],
+            sv.Closeout(
+                resolution="Rechecked",
+                cause_code="UNK",
+                remedy_code="NONE",
+                no_parts_used=True,
+                follow_up=False,
+            ),
+        )
+        assert board(pilot).current.version < work_order(site, n["completed"]).version
+        await pilot.press("c")
+        await settle(pilot)
+        assert work_order(site, n["completed"]).status == lc.COMPLETED
+        messages = [str(m.message) for m in pilot.app._notifications]
+        assert any("was changed by" in m for m in messages)

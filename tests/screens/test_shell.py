@@ -124,3 +124,31 @@ async def test_hostile_text_is_shown_literally(board_site, app_for: AppFor) -> N
         assert pilot.app.is_running
         titles = [r.title for r in board(pilot).rows_loaded()]
         assert titles == ["H0 [/] end", "H1 [@click=app.quit]x[/] end"]
+
+
+async def test_palette_opens_a_work_order_by_number(board_site, app_for: AppFor) -> None:
+    site, n = board_site
+    async with app_for(site.dispatcher).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*f"WO-{n['on_hold']:06d}")
+        for _ in range(20):
+            await pilot.pause(0.1)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert type(screen).__name__ == "DetailScreen"
+        assert screen.number == n["on_hold"]
+
+
+async def test_q_quits_from_the_board(board_site, app_for: AppFor) -> None:
+    site, _ = board_site
+    app = app_for(site.dispatcher)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+t")
+        assert app.theme == "textual-light"
+        await pilot.press("q")
+        await pilot.pause()
+    assert not app.is_running

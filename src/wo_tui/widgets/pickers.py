@@ -370,7 +370,7 @@ class AssigneePicker(TypeAhead):
                 out.append((f"u{p.user_id}", choice, label))
         if self._include_teams:
             for t in queries.teams(self.ctx.store):
-                if needle in t.name.lower():
+                if needle in f"team {t.name}".lower():
                     label = Text.assemble(
                         (f"{'team ' + one_line(t.name, 19):<24} ", "italic"),
                         f"{'':<12} ",
