@@ -161,3 +161,27 @@ def test_role_by_verb_in_the_domain_and_the_cli(site: Any, login: str) -> None:
             assert run.stderr.startswith("wo-tui: ") and run.stderr.count("\n") == 1, run.stderr
             assert login in run.stderr, run.stderr
             assert audit_count(site.store) == before, name
+
+
+def test_who_may_see_what_through_the_cli(site: Any) -> None:
+    """Requesters see their own requests and no work orders; technicians see work orders
+    but not other people's requests."""
+    req = sv.submit_request(
+        site.requester, requester="Rita", description="Door sticks", urgency=2, impact=2
+    )
+    n = make_wo(site, lc.ASSIGNED)
+    db = str(site.store.path)
+    views = {
+        ("request", "show", req_label(req.number)): {"rita", "dana", "root"},
+        ("show", wo_label(n)): {"alice", "bob", "dana", "root"},
+        ("list",): {"alice", "bob", "dana", "root"},
+    }
+    for args, allowed in views.items():
+        for login in ACTORS:
+            run = wo_tui("--db", db, "--login", login, *args)
+            assert "Traceback" not in run.stderr
+            if login in allowed:
+                assert run.exit_code == 0, (args, login, run.stderr)
+            else:
+                assert run.exit_code == 1 and run.stdout == "", (args, login, run.stdout)
+                assert f"{login} is a" in run.stderr and "may not" in run.stderr, run.stderr
