@@ -157,10 +157,10 @@ class DetailScreen(WoScreen):
 
     def on_mount(self) -> None:
         self.sub_title = wo_label(self.number)
-        self.reload()
 
     def on_screen_resume(self) -> None:
-        """Back from the closeout form or a linked work order: show what changed there."""
+        """Shown first, or again after the closeout form or a linked work order: read it
+        afresh, since what was done there changed it."""
         self.reload()
 
     def on_resize(self, event: Resize) -> None:
