@@ -17,8 +17,10 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from tests.conftest import build_site
+from wo_tui.domain import admin
 from wo_tui.domain import reports as rp
+from wo_tui.domain.identity import actor_for
+from wo_tui.domain.services import Ctx
 from wo_tui.store.db import open_store
 
 FMT = "%Y-%m-%d %H:%M:%S.%f"
@@ -38,7 +40,14 @@ STATUSES = (
 
 def fill(path: Path, n: int) -> None:
     store = open_store(str(path), create=True)
-    build_site(store)
+    admin.bootstrap_admin(store, "root")
+    root = Ctx(store, actor_for(store, "root"))
+    admin.add_team(root, "Mechanical", 4 * 38 * 60)
+    for login in ("alice", "bob", "erin"):
+        admin.add_user(root, login, "technician", team="Mechanical", rate_cents=4500)
+    admin.add_site(root, "NORTH", "North Plant")
+    admin.add_location(root, "NORTH", "Building A")
+    admin.add_part(root, "BRG-6204", "Bearing 6204", 1250)
     store.close()
     rnd = random.Random(4)
     con = sqlite3.connect(path)
@@ -79,9 +88,9 @@ def fill(path: Path, n: int) -> None:
                 prio,
                 status,
                 1,
-                3 + rnd.randrange(200),
+                1 + rnd.randrange(200),
                 1,
-                rnd.randint(3, 5),
+                rnd.randint(2, 4),
                 1,
                 None,
                 None,
@@ -111,7 +120,7 @@ def fill(path: Path, n: int) -> None:
             labour.append(
                 (
                     i,
-                    rnd.randint(3, 5),
+                    rnd.randint(2, 4),
                     done.date().isoformat(),
                     rnd.randint(15, 240),
                     4500,

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, case, cast, func, literal, literal_column
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import Float, cast, func, literal, literal_column
+from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 from sqlmodel import Session, col, select
 
 from wo_tui import clock
@@ -55,6 +56,18 @@ def month_of(dialect: str, column: Any, *, is_date: bool = False) -> ColumnEleme
     return func.to_char(value, literal_column("'YYYY-MM'"))
 
 
+def scan(dialect: str, column: Any) -> Any:
+    """``column`` for a period-wide filter or grouping.
+
+    On SQLite it is wrapped in a no-op unary plus so the planner cannot use an index
+    for it: for a filter that keeps most rows (status completed or closed, a year of
+    dates) walking the index and fetching rows in random order measured 8 s at a
+    million work orders, the plain table scan 1 s."""
+    if dialect != "sqlite":
+        return column
+    return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
+
+
 def labour_cents_expr() -> ColumnElement[float]:
     return cast(LabourEntry.minutes, Float) * LabourEntry.rate_cents / 60.0
 
@@ -63,8 +76,10 @@ def parts_cents_expr() -> ColumnElement[float]:
     return cast(PartUsage.quantity, Float) * PartUsage.unit_cost_cents
 
 
-def is_failure() -> ColumnElement[bool]:
-    return col(WorkOrder.kind).in_(FAILURE_KINDS) & col(WorkOrder.status).in_(DONE)
+def is_failure(dialect: str = "", *, scanning: bool = False) -> ColumnElement[bool]:
+    """A completed corrective or reactive work order (``scanning``: see ``scan``)."""
+    status = scan(dialect, WorkOrder.status) if scanning else col(WorkOrder.status)
+    return col(WorkOrder.kind).in_(FAILURE_KINDS) & status.in_(DONE)
 
 
 def cents(value: float | None) -> int:
@@ -116,9 +131,15 @@ def reliability(
     [since, until), most failures first."""
     repair = hours_between(dialect, WorkOrder.started_at, WorkOrder.completed_at)
     to_close = hours_between(dialect, WorkOrder.requested_at, WorkOrder.closed_at)
+    completed = (
+        scan(dialect, WorkOrder.completed_at) if asset_id is None else col(WorkOrder.completed_at)
+    )
+    # Joined through ``scan`` so SQLite scans work orders once and looks assets up,
+    # instead of walking the asset index and fetching each asset's rows at random.
+    asset_key = scan(dialect, WorkOrder.asset_id) if asset_id is None else col(WorkOrder.asset_id)
     q = (
         select(
-            col(WorkOrder.asset_id),
+            asset_key,
             Asset.tag,
             Asset.name,
             func.count(),
@@ -126,13 +147,13 @@ def reliability(
             func.avg(to_close),
             func.coalesce(func.sum(repair), 0.0),
         )
-        .join(Asset, col(Asset.id) == col(WorkOrder.asset_id))
+        .join(Asset, col(Asset.id) == asset_key)
         .where(
-            is_failure(),
-            col(WorkOrder.completed_at) >= since,
-            col(WorkOrder.completed_at) < until,
+            is_failure(dialect, scanning=asset_id is None),
+            completed >= since,
+            completed < until,
         )
-        .group_by(col(WorkOrder.asset_id), Asset.tag, Asset.name)
+        .group_by(asset_key, Asset.tag, Asset.name)
         .order_by(func.count().desc(), Asset.tag)
     )
     if asset_id is not None:
@@ -269,8 +290,3 @@ def asset_history(store: Store, tag: str, *, limit: int = 500) -> AssetHistory:
         if rel
         else Reliability(asset.id, asset.tag, asset.name, 0, None, None, 0.0, period, period),
     )
-
-
-def failure_case() -> ColumnElement[int]:
-    """1 for a failure, else 0: for counting failures inside other aggregates."""
-    return case((is_failure(), 1), else_=0)
