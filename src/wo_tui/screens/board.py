@@ -22,6 +22,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from wo_tui import clock
+from wo_tui.config import SlaPolicy
 from wo_tui.domain import lifecycle as lc
 from wo_tui.domain import permissions as perm
 from wo_tui.domain import services as sv
@@ -59,14 +60,30 @@ def is_overdue(row: BoardRow, now: datetime) -> bool:
     return row.status in lc.ACTIVE and row.due_at is not None and row.due_at < now
 
 
-def due_style(row: BoardRow, now: datetime) -> str:
-    if is_overdue(row, now):
-        return "bold"
-    soon = row.due_at is not None and (row.due_at - now).total_seconds() < 4 * 3600
-    return "bold yellow" if soon and row.status in lc.ACTIVE else ""
+def target(row: BoardRow, policy: SlaPolicy) -> datetime | None:
+    """What the row is racing: a request its response target, work its resolution."""
+    if row.is_request:
+        if row.submitted_at is None:
+            return None
+        return row.submitted_at + policy.response(row.priority)
+    return row.due_at if row.status in lc.ACTIVE else None
 
 
-def work_columns(now: Callable[[], datetime]) -> list[Column]:
+def due_style(row: BoardRow, now: datetime, policy: SlaPolicy) -> str:
+    due = target(row, policy)
+    if due is None:
+        return ""
+    if due < now:
+        return "bold red" if row.is_request else "bold"
+    return "bold yellow" if (due - now).total_seconds() < 4 * 3600 else ""
+
+
+def due_label(row: BoardRow, now: datetime, policy: SlaPolicy) -> str:
+    """A request's clock is its response target; work's is its resolution target."""
+    return sla.breach_label(target(row, policy) if row.is_request else row.due_at, now)
+
+
+def work_columns(now: Callable[[], datetime], policy: SlaPolicy) -> list[Column]:
     """Columns of the board and the queue (the same row type)."""
     return [
         Column("Number", 10, lambda r: r.label),
@@ -78,8 +95,8 @@ def work_columns(now: Callable[[], datetime]) -> list[Column]:
         Column(
             "Due",
             12,
-            lambda r: sla.breach_label(r.due_at, now()) if not r.is_request else "-",
-            lambda r: due_style(r, now()),
+            lambda r: due_label(r, now(), policy),
+            lambda r: due_style(r, now(), policy),
             align_right=True,
         ),
     ]
@@ -187,7 +204,7 @@ class BoardScreen(WoScreen):
         yield Input(id="filter", placeholder="filter: number, title, asset, description")
         yield Static("", id="filter-line")
         yield PagedTable(
-            work_columns(clock.now),
+            work_columns(clock.now, self.ctx.settings.sla),
             alert=lambda r: is_overdue(r, clock.now()),
             empty="Nothing waiting: no requests and no open work match.",
             id="board",
@@ -225,13 +242,13 @@ class BoardScreen(WoScreen):
         if self.source is None:
             return
         c = self.source.counts
-        parts = [f"{c.requests} to triage"] if self.flt.shows_requests else []
+        parts = [f"{c.requests:,} to triage"] if self.flt.shows_requests else []
         parts += [
-            f"{n} {STATUS_SHORT[s]}" for s, n in c.by_status.items() if n or not self.flt.active
+            f"{n:,} {STATUS_SHORT[s]}" for s, n in c.by_status.items() if n or not self.flt.active
         ]
         summary = Text.assemble(("Triage board  ", "bold"), " · ".join(parts))
         if c.overdue:
-            summary.append(f" · {c.overdue} overdue", style="bold red")
+            summary.append(f" · {c.overdue:,} overdue", style="bold red")
         self.query_one("#summary", Static).update(summary)
         self.refresh_bindings()
 
@@ -307,6 +324,9 @@ class BoardScreen(WoScreen):
                 )
             ok = row is not None and not row.is_request and lc.allowed(verb, row.status)
             return ok or None
+        if action == "back":
+            filtering = self.flt.active or self.query_one("#filter", Input).has_class("shown")
+            return filtering or len(self.app.screen_stack) > 1
         if action == "priority":
             if row is None or not perm.may(actor, "set_priority"):
                 return None
@@ -499,6 +519,7 @@ class BoardScreen(WoScreen):
         box = self.query_one("#filter", Input)
         box.add_class("shown")
         box.focus()
+        self.refresh_bindings()
 
     @on(Input.Changed, "#filter")
     def _filter_typed(self) -> None:

@@ -51,9 +51,12 @@ class QueueSource:
     user_id: int
     team_id: int | None
     total: int = 0
+    overdue: int = 0
 
     def count(self) -> int:
-        self.total = queries.queue_count(self.store, self.user_id, self.team_id)
+        self.total, self.overdue = queries.queue_count(
+            self.store, self.user_id, self.team_id, clock.now()
+        )
         return self.total
 
     def fetch(self, offset: int, limit: int, after: Any, before: Any) -> list[BoardRow]:
@@ -115,7 +118,9 @@ class QueueScreen(WoScreen):
 
     def compose(self) -> ComposeResult:
         yield Static("My queue", id="summary")
-        columns = [c for c in work_columns(clock.now) if c.label != "Assignee"]
+        columns = [
+            c for c in work_columns(clock.now, self.ctx.settings.sla) if c.label != "Assignee"
+        ]
         yield PagedTable(
             columns,
             alert=lambda r: is_overdue(r, clock.now()),
@@ -148,8 +153,7 @@ class QueueScreen(WoScreen):
 
     @on(PagedTable.Loaded)
     def _loaded(self) -> None:
-        rows = self.table.rows_loaded()
-        overdue = sum(1 for r in rows if is_overdue(r, clock.now()))
+        overdue = self.source.overdue if self.source is not None else 0
         whose = "My queue" if self.source and self.source.user_id == self.ctx.actor.id else None
         title = whose or f"Queue of {self.owner}"
         summary = Text.assemble((title, "bold"), f"  {self.table.total} work orders")
@@ -182,6 +186,8 @@ class QueueScreen(WoScreen):
         if not self.is_mounted:
             return True
         actor = self.ctx.actor
+        if action == "back":
+            return len(self.app.screen_stack) > 1
         if action == "whose":
             return (perm.may(actor, "view_all_work") and actor.role != perm.TECHNICIAN) or None
         if action == "asset_history":

@@ -61,6 +61,8 @@ class BoardRow:
     urgency: int = 2
     impact: int = 2
     sort: tuple[Any, ...] = ()
+    submitted_at: datetime | None = None
+    """When a request came in (its response clock); None for work orders."""
 
     @property
     def is_request(self) -> bool:
@@ -287,6 +289,7 @@ def _req_row(r: Any) -> BoardRow:
         urgency=r.urgency,
         impact=r.impact,
         sort=(REQUESTS, r.submitted_at, r.id),
+        submitted_at=r.submitted_at,
     )
 
 
@@ -520,10 +523,17 @@ def _queue_query(user_id: int, team_id: int | None) -> Select[Any]:
     )
 
 
-def queue_count(store: Store, user_id: int, team_id: int | None) -> int:
+def queue_count(store: Store, user_id: int, team_id: int | None, now: datetime) -> tuple[int, int]:
+    """(work orders, of which overdue) in one person's queue."""
     with store.read() as s:
         sub = _queue_query(user_id, team_id).subquery()
-        return int(s.execute(select(func.count()).select_from(sub)).scalar_one())
+        late = and_(sub.c.status.in_(lc.ACTIVE), sub.c.due_at < now)
+        total, overdue = s.execute(
+            select(func.count(), func.coalesce(func.sum(case((late, 1), else_=0)), 0)).select_from(
+                sub
+            )
+        ).one()
+        return int(total), int(overdue)
 
 
 def queue_page(

@@ -37,16 +37,12 @@ from wo_tui.errors import WoError
 from wo_tui.text import one_line
 
 
-class PagedRow(Protocol):
-    @property
-    def key(self) -> Any: ...
-
-    @property
-    def ident(self) -> Hashable: ...
-
-
 class RowSource(Protocol):
-    """Where the rows come from. Every method runs in a worker thread."""
+    """Where the rows come from. Every method runs in a worker thread.
+
+    A row has ``key`` (its place in the order, for keyset paging) and ``ident`` (what
+    stays the same when it moves, for the cursor and the marks).
+    """
 
     def count(self) -> int: ...
 
@@ -135,7 +131,6 @@ class PagedTable(ScrollView, can_focus=True):
         color: $text-muted;
     }
     """
-    PAGE = 100
     MAX_FETCH = 300
     CACHE_LIMIT = 3000
 
