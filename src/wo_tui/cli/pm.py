@@ -10,7 +10,6 @@ import click
 
 from wo_tui.cli import CliState, main, pass_state
 from wo_tui.cli.report import FORMATS, machine_value, print_table, write_csv
-from wo_tui.domain.pm import parse_every, parse_weekdays
 from wo_tui.errors import ValidationError
 
 
@@ -51,6 +50,7 @@ def _schedule_options(fn: Any) -> Any:
 
 def _fill(inp: Any, opts: dict[str, Any]) -> Any:
     """Apply the options that were given to a ``ScheduleInput``."""
+    from wo_tui.domain.pm import parse_every, parse_weekdays
     from wo_tui.domain.units import parse_date, parse_minutes
 
     if opts.get("every"):

@@ -11,26 +11,30 @@ import csv
 import json
 import sys
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from wo_tui.cli import CliState, main, pass_state
-from wo_tui.domain.reports import REPORTS, Column, Report
 from wo_tui.domain.units import format_money, parse_date
+
+if TYPE_CHECKING:
+    from wo_tui.domain.reports import Column, Report
 
 FORMATS = ("table", "csv", "json")
 
 
 def _help() -> str:
+    from wo_tui.domain.reports import REPORTS
+
     lines = [
         "Print report NAME for a period (default: the last 365 days, up to today).",
         "",
         "--since and --until are UTC dates; --until is included. Reports:",
     ]
     for spec in REPORTS.values():
-        lines += ["", f"\b\n{spec.name}: {spec.title}.", spec.formula]
-        lines.append("Columns: " + ", ".join(c.name for c in spec.columns) + ".")
+        columns = ", ".join(c.name for c in spec.columns)
+        lines += ["", f"{spec.name} ({spec.title}): {spec.formula} Columns: {columns}."]
     return "\n".join(lines)
 
 
@@ -154,8 +158,20 @@ def emit(report: Report, fmt: str) -> None:
         click.echo(line)
 
 
-@main.command(help=_help())
-@click.argument("name", type=click.Choice(list(REPORTS)), metavar="NAME")
+class ReportCommand(click.Command):
+    """Builds its help (every report's formula and columns) only when asked, so
+    starting ``wo-tui`` does not load the report queries."""
+
+    def get_help(self, ctx: click.Context) -> str:
+        self.help = _help()
+        return super().get_help(ctx)
+
+
+@main.command(
+    cls=ReportCommand,
+    short_help="Print a report: backlog, overdue, sla, mttr-mtbf, pm-compliance, ...",
+)
+@click.argument("name", metavar="NAME")
 @click.option("--since", metavar="YYYY-MM-DD", help="First day of the period (UTC).")
 @click.option("--until", metavar="YYYY-MM-DD", help="Last day of the period, included (UTC).")
 @click.option("--site", metavar="CODE", help="Only work at this site.")
@@ -164,8 +180,10 @@ def emit(report: Report, fmt: str) -> None:
 def report(
     state: CliState, name: str, since: str | None, until: str | None, site: str | None, fmt: str
 ) -> None:
-    from wo_tui.domain.reports import Period, run_report
+    from wo_tui.domain.reports import REPORTS, Period, run_report
 
+    if name not in REPORTS:
+        raise click.UsageError(f"There is no report {name!r}; choose one of {', '.join(REPORTS)}.")
     period = Period.of(
         parse_date(since) if since else None, parse_date(until) if until else None, site
     )
