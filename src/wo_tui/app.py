@@ -4,7 +4,8 @@
 top-level sections are Textual modes (each keeps its own stack, so ``escape`` in a
 detail screen returns to the list it came from). Changes committed by anyone
 (another dispatcher, a technician over SSH, a CLI import) are noticed by polling
-``Store.change_token`` in a thread and passed to the visible screen.
+``Store.change_token`` in a thread and passed to every screen of the current
+section (a list under a dialog is fresh when the dialog closes).
 """
 
 from __future__ import annotations
@@ -199,9 +200,10 @@ class WoApp(App[int]):
             return
         token = event.worker.result
         if self._last_token is not None and token != self._last_token:
-            handler = getattr(self.screen, "on_data_changed", None)
-            if handler is not None:
-                handler()
+            for screen in self.screen_stack:
+                handler = getattr(screen, "on_data_changed", None)
+                if handler is not None:
+                    handler()
         self._last_token = token
 
 

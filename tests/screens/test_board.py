@@ -232,3 +232,28 @@ async def test_stale_edit_is_refused_and_reloaded(board_site, app_for: AppFor) -
         assert work_order(site, n["completed"]).status == lc.COMPLETED
         messages = [str(m.message) for m in pilot.app._notifications]
         assert any("was changed by" in m for m in messages)
+
+
+async def test_quick_filters_and_escape_clears(board_site, app_for: AppFor) -> None:
+    site, n = board_site
+    async with app_for(site.dispatcher).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press(*["down"] * 5, "enter")
+        await settle(pilot)
+        rows = board(pilot).rows_loaded()
+        assert rows and all(r.team_id == 1 and not r.is_request for r in rows)
+        await pilot.press("h")
+        await settle(pilot)
+        assert [r.number for r in board(pilot).rows_loaded()] == [n["on_hold"]]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert board(pilot).total == 8
+        await pilot.press("slash", *"filter bank", "enter")
+        await pilot.pause(0.4)
+        await settle(pilot)
+        assert [r.number for r in board(pilot).rows_loaded()] == [n["in_progress"]]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert board(pilot).total == 8
