@@ -229,3 +229,15 @@ def test_search_tables_exist_at_head(store) -> None:
             )
             expected = {"wo_search_work_order", "wo_search_note", "wo_search_asset"}
     assert expected <= names
+
+
+def test_status_filter_applies_before_the_candidate_cap(
+    site, jobs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wo_tui.store import search
+
+    monkeypatch.setattr(search, "CANDIDATES", 1)
+    sv.assign(site.dispatcher, jobs["leak"], assignee="alice")
+    newer = _wo(site, "Pump seal weeping")
+    assert _numbers(site.store, "pump") == [newer]
+    assert _numbers(site.store, "pump", statuses=["assigned"]) == [jobs["leak"]]

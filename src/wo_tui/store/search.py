@@ -27,6 +27,9 @@ from wo_tui.text import clean_line
 MAX_WORDS = 8
 MAX_WORD = 64
 """Longer input is cut: a search box is not a document."""
+CANDIDATES = 1000
+"""Matches ranked per search, newest first: more precise words narrow the set, so
+ranking stays exact whenever a query matches fewer work orders than this."""
 
 _WORD = re.compile(r"[^\W_]+")
 _NUMBER = re.compile(r"^\s*(?:wo-?)?0*(\d{1,12})\s*$", re.IGNORECASE)
@@ -108,28 +111,35 @@ _HIT_COLUMNS = "w.number, w.title, w.status, w.priority, a.tag"
 def _text_hits(
     conn: Connection, terms: list[str], limit: int, statuses: Collection[str] | None
 ) -> list[SearchHit]:
+    """The newest ``CANDIDATES`` matches, ranked: a short prefix can match most of a
+    big database, and ranking all of it would cost as much as the database is big."""
     where, params = _status_filter(statuses)
     params["limit"] = limit
+    params["cap"] = CANDIDATES
     if conn.dialect.name == "sqlite":
         params["q"] = _fts5_query(terms)
-        sql = (
-            f"SELECT {_HIT_COLUMNS}, -bm25(wo_search, 10.0, 5.0, 2.0, 1.0) AS score "
-            "FROM wo_search JOIN work_order w ON w.id = wo_search.rowid "
-            "LEFT JOIN asset a ON a.id = w.asset_id "
-            f"WHERE wo_search MATCH :q{where} "
-            "ORDER BY score DESC, w.number DESC LIMIT :limit"
+        candidates = (
+            "SELECT wo_search.rowid AS id, -bm25(wo_search, 10.0, 5.0, 2.0, 1.0) AS score "
+            "FROM wo_search"
+            + (" JOIN work_order w ON w.id = wo_search.rowid" if where else "")
+            + f" WHERE wo_search MATCH :q{where} ORDER BY wo_search.rowid DESC LIMIT :cap"
         )
+        score = "c.score"
     else:
         params["q"] = _tsquery(terms)
-        sql = (
-            f"SELECT {_HIT_COLUMNS}, ts_rank(s.doc, q.q) AS score "
-            "FROM to_tsquery('simple', :q) AS q(q) "
-            "JOIN wo_search s ON s.doc @@ q.q "
-            "JOIN work_order w ON w.id = s.work_order_id "
-            "LEFT JOIN asset a ON a.id = w.asset_id "
-            f"WHERE true{where} "
-            "ORDER BY score DESC, w.number DESC LIMIT :limit"
+        candidates = (
+            "SELECT s.work_order_id AS id, s.doc FROM wo_search s"
+            + (" JOIN work_order w ON w.id = s.work_order_id" if where else "")
+            + f" WHERE s.doc @@ to_tsquery('simple', :q){where}"
+            " ORDER BY s.work_order_id DESC LIMIT :cap"
         )
+        score = "ts_rank(c.doc, to_tsquery('simple', :q))"
+    sql = (
+        f"WITH c AS ({candidates}) "
+        f"SELECT {_HIT_COLUMNS}, {score} AS score "
+        "FROM c JOIN work_order w ON w.id = c.id LEFT JOIN asset a ON a.id = w.asset_id "
+        "ORDER BY score DESC, w.number DESC LIMIT :limit"
+    )
     rows = conn.execute(_bind(sql, params), params).all()
     return [SearchHit(r[0], r[1], r[2], r[3], r[4], float(r[5])) for r in rows]
 
