@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from sqlmodel import SQLModel, col, select
-from wo_factory import changes_of, good_closeout, make_wo
+from wo_factory import changes_of, each, good_closeout, make_wo
 
 from wo_tui.domain import admin
 from wo_tui.domain import lifecycle as lc
@@ -81,8 +81,11 @@ WO_VERBS: dict[str, tuple[str, Callable[[Any, int], Any]]] = {
 }
 
 
-@pytest.mark.parametrize("verb", sorted(WO_VERBS))
-def test_work_order_verb_audits_every_changed_field(site, frozen_clock, verb: str) -> None:
+def test_work_order_verbs_audit_every_changed_field(site, frozen_clock) -> None:
+    each(sorted(WO_VERBS), lambda verb: _check_wo_verb(site, frozen_clock, verb))
+
+
+def _check_wo_verb(site, frozen_clock, verb: str) -> None:
     status, call = WO_VERBS[verb]
     n = make_wo(site, status)
     before = _row(site.store, WorkOrder, number=n)
@@ -112,8 +115,11 @@ ENTRY_VERBS: dict[str, tuple[Callable[[Any, int], Any], str]] = {
 }
 
 
-@pytest.mark.parametrize("verb", sorted(ENTRY_VERBS))
-def test_entry_verbs_audit_what_was_added(site, frozen_clock, verb: str) -> None:
+def test_entry_verbs_audit_what_was_added(site, frozen_clock) -> None:
+    each(sorted(ENTRY_VERBS), lambda verb: _check_entry_verb(site, frozen_clock, verb))
+
+
+def _check_entry_verb(site, frozen_clock, verb: str) -> None:
     n = make_wo(site, lc.IN_PROGRESS)
     last = _last_id(site.store)
     call, key = ENTRY_VERBS[verb]
@@ -136,23 +142,26 @@ def test_labour_and_part_audits_say_what_and_who(site, frozen_clock) -> None:
     assert changes_of(part) == {"part": [None, "2 x BRG-6204 Bearing 6204"]}
 
 
-@pytest.mark.parametrize(
-    ("model", "remove", "add"),
-    [
-        (LabourEntry, sv.remove_labour, lambda site, n: sv.log_labour(site.tech, n, 10)),
-        (PartUsage, sv.remove_part_usage, lambda site, n: sv.use_part(site.tech, n, "SEAL-25", 1)),
-    ],
-)
-def test_removing_an_entry_is_audited(site, model, remove, add) -> None:
-    n = make_wo(site, lc.IN_PROGRESS)
-    row = add(site, n)
-    last = _last_id(site.store)
-    remove(site.tech, n, row.id)
-    [event] = _events_since(site.store, last)
-    assert event.action.startswith("remove_")
-    assert list(changes_of(event).values()) == [[row.id, None]]
-    with site.store.read() as s:
-        assert s.get(model, row.id) is None
+REMOVALS = [
+    (LabourEntry, sv.remove_labour, lambda site, n: sv.log_labour(site.tech, n, 10)),
+    (PartUsage, sv.remove_part_usage, lambda site, n: sv.use_part(site.tech, n, "SEAL-25", 1)),
+]
+
+
+def test_removing_an_entry_is_audited(site) -> None:
+    def check(case: tuple[Any, Any, Any]) -> None:
+        model, remove, add = case
+        n = make_wo(site, lc.IN_PROGRESS)
+        row = add(site, n)
+        last = _last_id(site.store)
+        remove(site.tech, n, row.id)
+        [event] = _events_since(site.store, last)
+        assert event.action.startswith("remove_")
+        assert list(changes_of(event).values()) == [[row.id, None]]
+        with site.store.read() as s:
+            assert s.get(model, row.id) is None
+
+    each(REMOVALS, check)
 
 
 def test_submit_request_is_audited(site, frozen_clock) -> None:
@@ -174,8 +183,11 @@ REQUEST_VERBS: dict[str, Callable[[Any, int, int], Any]] = {
 }
 
 
-@pytest.mark.parametrize("verb", sorted(REQUEST_VERBS))
-def test_request_verbs_audit_every_changed_field(site, frozen_clock, verb: str) -> None:
+def test_request_verbs_audit_every_changed_field(site, frozen_clock) -> None:
+    each(sorted(REQUEST_VERBS), lambda verb: _check_request_verb(site, verb))
+
+
+def _check_request_verb(site, verb: str) -> None:
     wo = make_wo(site, lc.OPEN)
     req = sv.submit_request(
         site.requester, requester="Rita", description="Door sticks", urgency=3, impact=3
@@ -286,24 +298,31 @@ def test_deactivate_user_is_audited(site) -> None:
     )
 
 
-@pytest.mark.parametrize(
-    ("entity", "call"),
-    [
-        ("user", lambda site: admin.add_user(site.admin, "zed", "technician", team="Mechanical")),
-        ("team", lambda site: admin.add_team(site.admin, "Civil", 100)),
-        ("site", lambda site: admin.add_site(site.admin, "SOUTH", "South Plant")),
-        ("location", lambda site: admin.add_location(site.admin, "NORTH", "Building B")),
-        ("asset", lambda site: admin.add_asset(site.admin, "C-1", "Conveyor 1")),
-        ("part", lambda site: admin.add_part(site.admin, "OIL-1", "Gear oil", 900)),
-    ],
-)
-def test_admin_creations_are_audited(site, entity: str, call) -> None:
-    last = _last_id(site.store)
-    row = call(site)
-    [event] = _events_since(site.store, last)
-    assert (event.entity, event.entity_id, event.actor_id) == (entity, row.id, site.admin.actor.id)
-    changes = changes_of(event)
-    assert changes and all(old is None for old, _new in changes.values())
+CREATIONS = [
+    ("user", lambda site: admin.add_user(site.admin, "zed", "technician", team="Mechanical")),
+    ("team", lambda site: admin.add_team(site.admin, "Civil", 100)),
+    ("site", lambda site: admin.add_site(site.admin, "SOUTH", "South Plant")),
+    ("location", lambda site: admin.add_location(site.admin, "NORTH", "Building B")),
+    ("asset", lambda site: admin.add_asset(site.admin, "C-1", "Conveyor 1")),
+    ("part", lambda site: admin.add_part(site.admin, "OIL-1", "Gear oil", 900)),
+]
+
+
+def test_admin_creations_are_audited(site) -> None:
+    def check(case: tuple[str, Any]) -> None:
+        entity, call = case
+        last = _last_id(site.store)
+        row = call(site)
+        [event] = _events_since(site.store, last)
+        assert (event.entity, event.entity_id, event.actor_id) == (
+            entity,
+            row.id,
+            site.admin.actor.id,
+        )
+        changes = changes_of(event)
+        assert changes and all(old is None for old, _new in changes.values())
+
+    each(CREATIONS, check)
 
 
 def test_bootstrap_admin_is_audited(store) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from sqlmodel import func, select
-from wo_factory import audit_count, load, make_wo
+from wo_factory import audit_count, each, load, make_wo
 
 from wo_tui.domain import admin, identity
 from wo_tui.domain import lifecycle as lc
@@ -49,11 +49,13 @@ def _request_count(site) -> int:
         return int(s.exec(select(func.count()).select_from(WorkRequest)).one())
 
 
-@pytest.mark.parametrize("description", ["", "   ", "\n\t\n", "\x1b\x00\x07", None])
-def test_empty_description_is_refused(site, description: Any) -> None:
-    message = _refused(site, lambda: _submit(site, description=description), ValidationError)
-    assert message == "Description is empty: write what is needed."
-    assert _request_count(site) == 0
+def test_empty_description_is_refused(site) -> None:
+    def check(description: Any) -> None:
+        message = _refused(site, lambda: _submit(site, description=description), ValidationError)
+        assert message == "Description is empty: write what is needed."
+        assert _request_count(site) == 0
+
+    each(["", "   ", "\n\t\n", "\x1b\x00\x07", None], check)
 
 
 def test_one_megabyte_description_is_refused_whole(site) -> None:
@@ -86,30 +88,35 @@ def test_refused_request_does_not_use_up_a_number(site) -> None:
     assert _submit(site).number == 1
 
 
-@pytest.mark.parametrize(
-    ("call", "message"),
-    [
-        (
-            lambda site: _submit(site, asset_tag="NOPE-1"),
-            "There is no asset tagged 'NOPE-1'.",
-        ),
-        (lambda site: _submit(site, location_id=999), "There is no location #999."),
-        (
-            lambda site: sv.create_work_order(site.dispatcher, title="x", asset_tag="NOPE-1"),
-            "There is no asset tagged 'NOPE-1'.",
-        ),
-        (lambda site: sv.start(site.admin, "WO-999999"), "There is no work order WO-999999."),
-        (lambda site: sv.approve_request(site.dispatcher, 42), "There is no request REQ-000042."),
-    ],
-)
-def test_unknown_things_are_named(site, call, message: str) -> None:
-    assert _refused(site, lambda: call(site), NotFound) == message
+UNKNOWN = [
+    (
+        lambda site: _submit(site, asset_tag="NOPE-1"),
+        "There is no asset tagged 'NOPE-1'.",
+    ),
+    (lambda site: _submit(site, location_id=999), "There is no location #999."),
+    (
+        lambda site: sv.create_work_order(site.dispatcher, title="x", asset_tag="NOPE-1"),
+        "There is no asset tagged 'NOPE-1'.",
+    ),
+    (lambda site: sv.start(site.admin, "WO-999999"), "There is no work order WO-999999."),
+    (lambda site: sv.approve_request(site.dispatcher, 42), "There is no request REQ-000042."),
+]
 
 
-@pytest.mark.parametrize("ref", ["banana", "REQ-000001", "WO-", "-1", "WO-1.5"])
-def test_malformed_work_order_numbers(site, ref: str) -> None:
-    message = _refused(site, lambda: sv.close(site.dispatcher, ref), ValidationError)
-    assert message == f"{ref!r} is not a WO number (like WO-000123)."
+def test_unknown_things_are_named(site) -> None:
+    each(UNKNOWN, lambda case: _check_message(site, case[0], case[1], NotFound))
+
+
+def _check_message(site, call: Any, message: str, kind: type[WoError]) -> None:
+    assert _refused(site, lambda: call(site), kind) == message
+
+
+def test_malformed_work_order_numbers(site) -> None:
+    def check(ref: str) -> None:
+        message = _refused(site, lambda: sv.close(site.dispatcher, ref), ValidationError)
+        assert message == f"{ref!r} is not a WO number (like WO-000123)."
+
+    each(["banana", "REQ-000001", "WO-", "-1", "WO-1.5"], check)
 
 
 def test_unknown_user_gets_one_line(site) -> None:
@@ -126,18 +133,21 @@ def test_deactivated_user_is_unknown(site) -> None:
         identity.actor_for(site.store, "bob")
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"assignee": "mallory"}, "There is no active user 'mallory'."),
-        ({"team": "Plumbing"}, "There is no team 'Plumbing'."),
-        ({}, "Assign to a technician, a team, or both."),
-    ],
-)
-def test_assign_to_unknown(site, kwargs: dict, message: str) -> None:
-    n = make_wo(site, lc.OPEN)
-    assert _refused(site, lambda: sv.assign(site.dispatcher, n, **kwargs)) == message
-    assert load(site.store, n).status == lc.OPEN
+def test_assign_to_unknown(site) -> None:
+    def check(case: tuple[dict[str, str], str]) -> None:
+        kwargs, message = case
+        n = make_wo(site, lc.OPEN)
+        assert _refused(site, lambda: sv.assign(site.dispatcher, n, **kwargs)) == message
+        assert load(site.store, n).status == lc.OPEN
+
+    each(
+        [
+            ({"assignee": "mallory"}, "There is no active user 'mallory'."),
+            ({"team": "Plumbing"}, "There is no team 'Plumbing'."),
+            ({}, "Assign to a technician, a team, or both."),
+        ],
+        check,
+    )
 
 
 def _labour_count(site) -> int:
@@ -145,18 +155,21 @@ def _labour_count(site) -> int:
         return int(s.exec(select(func.count()).select_from(LabourEntry)).one())
 
 
-@pytest.mark.parametrize(
-    ("minutes", "day", "message"),
-    [
-        (-30, None, "Time logged must be more than zero minutes."),
-        (0, None, "Time logged must be more than zero minutes."),
-        (24 * 60 + 1, None, "One labour entry cannot exceed 24 hours: split it by day."),
-        (30, timedelta(days=1), "is in the future."),
-        (30, date(1999, 12, 31), "Labour date 1999-12-31 is too far in the past."),
-        (30, date(1, 1, 1), "is too far in the past."),
-    ],
-)
-def test_impossible_labour_is_refused(site, frozen_clock, minutes, day, message: str) -> None:
+IMPOSSIBLE_LABOUR = [
+    (-30, None, "Time logged must be more than zero minutes."),
+    (0, None, "Time logged must be more than zero minutes."),
+    (24 * 60 + 1, None, "One labour entry cannot exceed 24 hours: split it by day."),
+    (30, timedelta(days=1), "is in the future."),
+    (30, date(1999, 12, 31), "Labour date 1999-12-31 is too far in the past."),
+    (30, date(1, 1, 1), "is too far in the past."),
+]
+
+
+def test_impossible_labour_is_refused(site, frozen_clock) -> None:
+    each(IMPOSSIBLE_LABOUR, lambda case: _check_labour(site, frozen_clock, *case))
+
+
+def _check_labour(site, frozen_clock, minutes: int, day: Any, message: str) -> None:
     n = make_wo(site, lc.IN_PROGRESS)
     if isinstance(day, timedelta):
         day = frozen_clock.astimezone().date() + day
@@ -175,15 +188,18 @@ def test_labour_date_boundaries_are_accepted(site, frozen_clock) -> None:
     assert _labour_count(site) == 2
 
 
-@pytest.mark.parametrize("quantity", [-1, 0, -0.5, math.nan, math.inf, -math.inf, 100_001])
-def test_impossible_quantities_are_refused(site, quantity: float) -> None:
+def test_impossible_quantities_are_refused(site) -> None:
     n = make_wo(site, lc.IN_PROGRESS)
-    message = _refused(
-        site, lambda: sv.use_part(site.tech, n, "BRG-6204", quantity), ValidationError
-    )
-    assert "Quantity" in message
-    with site.store.read() as s:
-        assert s.exec(select(PartUsage)).all() == []
+
+    def check(quantity: float) -> None:
+        message = _refused(
+            site, lambda: sv.use_part(site.tech, n, "BRG-6204", quantity), ValidationError
+        )
+        assert "Quantity" in message
+        with site.store.read() as s:
+            assert s.exec(select(PartUsage)).all() == []
+
+    each([-1, 0, -0.5, math.nan, math.inf, -math.inf, 100_001], check)
 
 
 def test_fractional_quantity_is_fine(site) -> None:
@@ -197,55 +213,61 @@ def test_unknown_part(site) -> None:
     assert message == "There is no part 'NOPE' in the catalogue."
 
 
-@pytest.mark.parametrize(
-    ("code", "detail", "message"),
-    [
-        ("lunch", "", "Hold reason must be one of parts, access, vendor, other, not 'lunch'."),
-        ("other", "  ", "Say why the work is on hold."),
-    ],
-)
-def test_bad_hold_reasons(site, code: str, detail: str, message: str) -> None:
+def test_bad_hold_reasons(site) -> None:
     n = make_wo(site, lc.IN_PROGRESS)
-    assert _refused(site, lambda: sv.hold(site.tech, n, code, detail)) == message
-    assert load(site.store, n).status == lc.IN_PROGRESS
+
+    def check(case: tuple[str, str, str]) -> None:
+        code, detail, message = case
+        assert _refused(site, lambda: sv.hold(site.tech, n, code, detail)) == message
+        assert load(site.store, n).status == lc.IN_PROGRESS
+
+    each(
+        [
+            ("lunch", "", "Hold reason must be one of parts, access, vendor, other, not 'lunch'."),
+            ("other", "  ", "Say why the work is on hold."),
+        ],
+        check,
+    )
 
 
-@pytest.mark.parametrize(
-    "call",
-    [
-        lambda site, n: sv.cancel(site.dispatcher, n, " "),
-        lambda site, n: sv.add_note(site.dispatcher, n, ""),
-        lambda site, n: sv.add_note(site.dispatcher, n, "z" * (MAX_TEXT + 1)),
-        lambda site, n: sv.create_work_order(site.dispatcher, title=""),
-        lambda site, n: sv.create_work_order(site.dispatcher, title="t" * 201),
-        lambda site, n: sv.create_work_order(site.dispatcher, title="t", kind="magic"),
-        lambda site, n: sv.create_work_order(site.dispatcher, title="t", estimated_minutes=-5),
-        lambda site, n: sv.create_work_order(site.dispatcher, title="t", urgency=9),
-        lambda site, n: sv.set_priority(site.dispatcher, n, 2, 0),
-    ],
-)
-def test_other_refusals_are_one_line_and_write_nothing(site, call) -> None:
+OTHER_REFUSALS = [
+    lambda site, n: sv.cancel(site.dispatcher, n, " "),
+    lambda site, n: sv.add_note(site.dispatcher, n, ""),
+    lambda site, n: sv.add_note(site.dispatcher, n, "z" * (MAX_TEXT + 1)),
+    lambda site, n: sv.create_work_order(site.dispatcher, title=""),
+    lambda site, n: sv.create_work_order(site.dispatcher, title="t" * 201),
+    lambda site, n: sv.create_work_order(site.dispatcher, title="t", kind="magic"),
+    lambda site, n: sv.create_work_order(site.dispatcher, title="t", estimated_minutes=-5),
+    lambda site, n: sv.create_work_order(site.dispatcher, title="t", urgency=9),
+    lambda site, n: sv.set_priority(site.dispatcher, n, 2, 0),
+]
+
+
+def test_other_refusals_are_one_line_and_write_nothing(site) -> None:
     n = make_wo(site, lc.OPEN)
     before = load(site.store, n).model_dump()
-    _refused(site, lambda: call(site, n), ValidationError)
-    assert load(site.store, n).model_dump() == before
+
+    def check(call: Any) -> None:
+        _refused(site, lambda: call(site, n), ValidationError)
+        assert load(site.store, n).model_dump() == before
+
+    each(OTHER_REFUSALS, check)
 
 
-@pytest.mark.parametrize(
-    "call",
-    [
-        lambda ctx: admin.add_user(ctx, "", "technician"),
-        lambda ctx: admin.add_user(ctx, "zed", "boss"),
-        lambda ctx: admin.add_user(ctx, "zed", "technician", rate_cents=-1),
-        lambda ctx: admin.add_part(ctx, "X-1", "Widget", -100),
-        lambda ctx: admin.add_asset(ctx, "P-101", "Duplicate tag"),
-        lambda ctx: admin.add_asset(ctx, "C-9", "Conveyor", criticality=0),
-        lambda ctx: admin.add_asset(ctx, "C-9", "Conveyor", location_id=999),
-        lambda ctx: admin.add_location(ctx, "NOWHERE", "Shed"),
-    ],
-)
-def test_admin_refusals_are_one_line(site, call) -> None:
-    _refused(site, lambda: call(site.admin))
+ADMIN_REFUSALS = [
+    lambda ctx: admin.add_user(ctx, "", "technician"),
+    lambda ctx: admin.add_user(ctx, "zed", "boss"),
+    lambda ctx: admin.add_user(ctx, "zed", "technician", rate_cents=-1),
+    lambda ctx: admin.add_part(ctx, "X-1", "Widget", -100),
+    lambda ctx: admin.add_asset(ctx, "P-101", "Duplicate tag"),
+    lambda ctx: admin.add_asset(ctx, "C-9", "Conveyor", criticality=0),
+    lambda ctx: admin.add_asset(ctx, "C-9", "Conveyor", location_id=999),
+    lambda ctx: admin.add_location(ctx, "NOWHERE", "Shed"),
+]
+
+
+def test_admin_refusals_are_one_line(site) -> None:
+    each(ADMIN_REFUSALS, lambda call: _refused(site, lambda: call(site.admin)))
 
 
 def test_approving_with_an_unknown_kind_leaves_the_request_new(site) -> None:

@@ -7,10 +7,11 @@ can show them together, and a refused completion writes nothing.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import select
-from wo_factory import audit_count, good_closeout, load, make_wo
+from wo_factory import audit_count, each, good_closeout, load, make_wo
 
 from wo_tui import clock
 from wo_tui.config import Settings
@@ -59,26 +60,29 @@ def test_one_missing_thing_is_singular(site) -> None:
     assert err.problems == ["Resolution notes: say what was done."]
 
 
-@pytest.mark.parametrize(
-    ("missing", "overrides"),
-    [
-        ("resolution", {"resolution": ""}),
-        ("resolution", {"resolution": "\x1b\x07 \r\n"}),
-        ("parts", {"no_parts_used": False}),
-        ("cause", {"cause_code": ""}),
-        ("cause", {"cause_code": "NOPE"}),
-        ("remedy", {"remedy_code": ""}),
-        ("follow_up", {"follow_up": None}),
-        ("follow_up", {"follow_up": True}),
-        ("follow_up", {"follow_up": True, "follow_up_work": sv.FollowUpInput("   ")}),
-        ("follow_up", {"follow_up": True, "follow_up_work": sv.FollowUpInput("Fix", urgency=4)}),
-    ],
-)
-def test_each_rule_alone(site, missing: str, overrides: dict) -> None:
-    n = _in_progress(site)
-    err = _refused(site, n, good_closeout(labour=[sv.LabourInput(30)], **overrides))
-    assert len(err.problems) == 1, err.problems
-    assert err.problems[0].startswith(PROBLEM_PREFIX[missing])
+ALONE = [
+    ("resolution", {"resolution": ""}),
+    ("resolution", {"resolution": "\x1b\x07 \r\n"}),
+    ("parts", {"no_parts_used": False}),
+    ("cause", {"cause_code": ""}),
+    ("cause", {"cause_code": "NOPE"}),
+    ("remedy", {"remedy_code": ""}),
+    ("follow_up", {"follow_up": None}),
+    ("follow_up", {"follow_up": True}),
+    ("follow_up", {"follow_up": True, "follow_up_work": sv.FollowUpInput("   ")}),
+    ("follow_up", {"follow_up": True, "follow_up_work": sv.FollowUpInput("Fix", urgency=4)}),
+]
+
+
+def test_each_rule_alone(site) -> None:
+    def check(case: tuple[str, dict[str, Any]]) -> None:
+        missing, overrides = case
+        n = _in_progress(site)
+        err = _refused(site, n, good_closeout(labour=[sv.LabourInput(30)], **overrides))
+        assert len(err.problems) == 1, err.problems
+        assert err.problems[0].startswith(PROBLEM_PREFIX[missing])
+
+    each(ALONE, check)
 
 
 def test_labour_is_required(site) -> None:
@@ -129,19 +133,24 @@ def test_parts_given_with_the_closeout_are_saved_at_todays_cost(site) -> None:
     assert [(r.quantity, r.unit_cost_cents) for r in rows] == [(2, 1250)]
 
 
-@pytest.mark.parametrize("kind", [lc.PREVENTIVE, lc.FOLLOW_UP])
-def test_planned_work_needs_no_cause_or_remedy(site, kind: str) -> None:
-    n = _in_progress(site, kind)
-    wo = sv.complete(
-        site.tech,
-        n,
-        good_closeout(cause_code="", remedy_code="", labour=[sv.LabourInput(30)]),
-    )
-    assert wo.status == lc.COMPLETED
+def test_planned_work_needs_no_cause_or_remedy(site) -> None:
+    def check(kind: str) -> None:
+        n = _in_progress(site, kind)
+        wo = sv.complete(
+            site.tech,
+            n,
+            good_closeout(cause_code="", remedy_code="", labour=[sv.LabourInput(30)]),
+        )
+        assert wo.status == lc.COMPLETED
+
+    each([lc.PREVENTIVE, lc.FOLLOW_UP], check)
 
 
-@pytest.mark.parametrize("kind", [lc.PREVENTIVE, lc.FOLLOW_UP])
-def test_planned_work_still_refuses_unknown_codes(site, kind: str) -> None:
+def test_planned_work_still_refuses_unknown_codes(site) -> None:
+    each([lc.PREVENTIVE, lc.FOLLOW_UP], lambda kind: _check_unknown_codes(site, kind))
+
+
+def _check_unknown_codes(site, kind: str) -> None:
     n = _in_progress(site, kind)
     err = _refused(
         site, n, good_closeout(cause_code="NOPE", remedy_code="NADA", labour=[sv.LabourInput(3)])
@@ -152,8 +161,11 @@ def test_planned_work_still_refuses_unknown_codes(site, kind: str) -> None:
     ]
 
 
-@pytest.mark.parametrize("kind", lc.NEEDS_CAUSE)
-def test_repair_work_needs_cause_and_remedy(site, kind: str) -> None:
+def test_repair_work_needs_cause_and_remedy(site) -> None:
+    each(lc.NEEDS_CAUSE, lambda kind: _check_needs_cause(site, kind))
+
+
+def _check_needs_cause(site, kind: str) -> None:
     n = _in_progress(site, kind)
     err = _refused(
         site, n, good_closeout(cause_code="", remedy_code="", labour=[sv.LabourInput(3)])

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from wo_factory import audit_count, good_closeout, load, make_wo
+from wo_factory import audit_count, each, good_closeout, load, make_wo
 
 from wo_tui.domain import admin
 from wo_tui.domain import lifecycle as lc
@@ -96,40 +96,49 @@ def _refused(site, ctx: sv.Ctx, verb: str, target: Target) -> str:
     return message
 
 
-@pytest.mark.parametrize("verb", sorted(VERBS))
-@pytest.mark.parametrize("role", perm.ROLES)
-def test_role_by_verb(site, role: str, verb: str) -> None:
-    """The technician acts on work assigned to them (alice); the others on the same work."""
+def _check_role(site, role: str, verb: str) -> None:
     ctx = getattr(site, ROLE_CTX[role])
     target = _target(site, verb)
     if verb in ALLOWED[role]:
         VERBS[verb][1](ctx, target)
-    else:
-        message = _refused(site, ctx, verb, target)
-        article = "an" if role == perm.ADMIN else "a"
-        assert message.startswith(f"{ctx.actor.login} is {article} {role} and may not ")
+        return
+    message = _refused(site, ctx, verb, target)
+    article = "an" if role == perm.ADMIN else "a"
+    assert message.startswith(f"{ctx.actor.login} is {article} {role} and may not ")
 
 
-@pytest.mark.parametrize("verb", sorted(WORK))
-def test_technician_may_not_touch_a_teammates_work(site, verb: str) -> None:
-    target = _target(site, verb, assignee="bob")
-    message = _refused(site, site.tech, verb, target)
-    assert message == (
-        f"WO-{target.wo:06d} is not assigned to alice or their team: ask a dispatcher to assign it."
+@pytest.mark.parametrize("verb", sorted(VERBS))
+def test_every_role_against_the_verb(site, verb: str) -> None:
+    """The technician acts on work assigned to them (alice); the others on the same work."""
+    each(perm.ROLES, lambda role: _check_role(site, role, verb))
+
+
+def test_technician_may_not_touch_a_teammates_work(site) -> None:
+    def check(verb: str) -> None:
+        target = _target(site, verb, assignee="bob")
+        message = _refused(site, site.tech, verb, target)
+        assert message == (
+            f"WO-{target.wo:06d} is not assigned to alice or their team: "
+            "ask a dispatcher to assign it."
+        )
+
+    each(sorted(WORK), check)
+
+
+def test_technician_may_not_touch_another_teams_work(site) -> None:
+    each(
+        sorted(WORK),
+        lambda verb: _refused(site, site.tech, verb, _target(site, verb, assignee="erin")),
     )
 
 
-@pytest.mark.parametrize("verb", sorted(WORK))
-def test_technician_may_not_touch_another_teams_work(site, verb: str) -> None:
-    target = _target(site, verb, assignee="erin")
-    _refused(site, site.tech, verb, target)
+def test_technician_may_take_unclaimed_team_work(site) -> None:
+    def check(verb: str) -> None:
+        n = make_wo(site, lc.ASSIGNED, assignee=None, team="Mechanical")
+        VERBS[verb][1](site.tech, Target(n))
+        _refused(site, site.other_team_tech, verb, Target(n))
 
-
-@pytest.mark.parametrize("verb", ["start", "add_note", "log_labour", "use_part"])
-def test_technician_may_take_unclaimed_team_work(site, verb: str) -> None:
-    n = make_wo(site, lc.ASSIGNED, assignee=None, team="Mechanical")
-    VERBS[verb][1](site.tech, Target(n))
-    _refused(site, site.other_team_tech, verb, Target(n))
+    each(["start", "add_note", "log_labour", "use_part"], check)
 
 
 def test_starting_unclaimed_team_work_claims_it(site) -> None:
@@ -167,11 +176,11 @@ def test_requester_may_not_be_assigned_work(site) -> None:
         sv.assign(site.dispatcher, n, assignee="rita")
 
 
-@pytest.mark.parametrize("role", perm.ROLES)
-@pytest.mark.parametrize("action", ["manage_users", "settings", "reopen"])
-def test_admin_only_actions(role: str, action: str) -> None:
-    actor = perm.Actor(1, "x", "X", role)
-    assert perm.may(actor, action) == (role == perm.ADMIN)
+def test_admin_only_actions() -> None:
+    for role in perm.ROLES:
+        actor = perm.Actor(1, "x", "X", role)
+        for action in ("manage_users", "settings", "reopen"):
+            assert perm.may(actor, action) == (role == perm.ADMIN), (role, action)
 
 
 def test_admin_manages_users_and_others_may_not(site) -> None:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from wo_factory import load, make_wo
+from wo_factory import each, load, make_wo
 
 from wo_tui import clock
 from wo_tui.config import DEFAULT_SLA_HOURS, Settings, SlaPolicy, load_settings
@@ -60,10 +60,15 @@ def test_default_policy_is_the_documented_one() -> None:
     assert set(DEFAULT_SLA_HOURS) == set(DOCUMENTED)
 
 
-@pytest.mark.parametrize(("urgency", "impact"), [(1, 1), (1, 2), (2, 2), (3, 2), (3, 3)])
-def test_due_dates_at_approval_count_from_the_request(
-    site, frozen_clock, urgency: int, impact: int
-) -> None:
+def test_due_dates_at_approval_count_from_the_request(site, frozen_clock) -> None:
+    each(
+        [(1, 1), (1, 2), (2, 2), (3, 2), (3, 3)],
+        lambda case: _check_due_dates(site, frozen_clock, *case),
+    )
+
+
+def _check_due_dates(site, frozen_clock, urgency: int, impact: int) -> None:
+    clock.freeze(frozen_clock)
     req = sv.submit_request(
         site.requester, requester="Rita", description="Fault", urgency=urgency, impact=impact
     )

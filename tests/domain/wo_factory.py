@@ -7,7 +7,8 @@ writing rows) means the factory itself exercises the lifecycle it sets up.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from sqlmodel import col, func, select
 
@@ -15,6 +16,8 @@ from wo_tui.domain import lifecycle as lc
 from wo_tui.domain import services as sv
 from wo_tui.store.db import Store
 from wo_tui.store.models import AuditEvent, WorkOrder
+
+T = TypeVar("T")
 
 
 def good_closeout(**overrides: Any) -> sv.Closeout:
@@ -88,3 +91,16 @@ def last_audit(store: Store) -> AuditEvent:
 
 def changes_of(event: AuditEvent) -> dict[str, list[Any]]:
     return json.loads(event.changes)
+
+
+def each(cases: Iterable[T], check: Callable[[T], None]) -> None:
+    """Run ``check`` for every case against one site, naming the case that fails.
+
+    Table-driven tests loop inside one test rather than parametrize: every test gets
+    a database of its own, which on PostgreSQL costs far more than the cases do.
+    """
+    for case in cases:
+        try:
+            check(case)
+        except Exception as exc:
+            raise AssertionError(f"case {case!r}: {type(exc).__name__}: {exc}") from exc
