@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 
 from wo_tui.domain import lifecycle as lc
@@ -29,7 +29,9 @@ from wo_tui.store.models import (
 )
 
 CHOICE_LIMIT = 20_000
-"""A type-ahead list is held in memory; beyond this many rows a site needs a search box."""
+"""Locations are listed whole in a select; a site has far fewer than this."""
+LOOKUP_LIMIT = 50
+"""Matches fetched per keystroke of a type-ahead: enough to pick from, cheap to read."""
 
 
 @dataclass(frozen=True)
@@ -81,13 +83,26 @@ class CloseoutTarget:
     parts: list[LoggedPart] = field(default_factory=list)
 
 
-def asset_choices(store: Store) -> list[Choice]:
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def find_assets(store: Store, text: str, limit: int = LOOKUP_LIMIT) -> list[Choice]:
+    """Assets whose tag or name contains ``text``, with where they are."""
+    pattern = _like(text.strip())
     with store.read() as s:
         rows = s.exec(
             select(Asset.tag, Asset.name, Location.path)
             .join(Location, col(Location.id) == col(Asset.location_id), isouter=True)
+            .where(
+                or_(
+                    col(Asset.tag).ilike(pattern, escape="\\"),
+                    col(Asset.name).ilike(pattern, escape="\\"),
+                )
+            )
             .order_by(col(Asset.tag))
-            .limit(CHOICE_LIMIT)
+            .limit(limit)
         ).all()
     return [Choice(tag, name, path or "") for tag, name, path in rows]
 
@@ -102,13 +117,21 @@ def location_choices(store: Store) -> list[tuple[int, str]]:
     return [(loc_id, path or name) for loc_id, path, name in rows if loc_id is not None]
 
 
-def part_choices(store: Store) -> list[Choice]:
+def find_parts(store: Store, text: str, limit: int = LOOKUP_LIMIT) -> list[Choice]:
+    """Active parts whose number or name contains ``text``."""
+    pattern = _like(text.strip())
     with store.read() as s:
         rows = s.exec(
             select(Part.number, Part.name, Part.unit)
-            .where(col(Part.active).is_(True))
+            .where(
+                col(Part.active).is_(True),
+                or_(
+                    col(Part.number).ilike(pattern, escape="\\"),
+                    col(Part.name).ilike(pattern, escape="\\"),
+                ),
+            )
             .order_by(col(Part.number))
-            .limit(CHOICE_LIMIT)
+            .limit(limit)
         ).all()
     return [Choice(number, name, unit) for number, name, unit in rows]
 

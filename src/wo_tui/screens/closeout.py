@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any, ClassVar
 
 from textual import on
@@ -140,7 +141,6 @@ class CloseoutScreen(WoScreen):
         self.target: CloseoutTarget | None = None
         self.new_labour: list[NewLabour] = []
         self.new_parts: list[NewPart] = []
-        self._parts_catalogue: dict[str, Choice] = {}
         self._submitting = False
 
     def compose(self) -> ComposeResult:
@@ -165,7 +165,12 @@ class CloseoutScreen(WoScreen):
             yield Label("Parts used", classes="caption")
             yield EntryList(id="parts", compact=True)
             with Horizontal(classes="row"):
-                yield TypeAhead("part number or name", what="Part", id="part")
+                yield TypeAhead(
+                    "part number or name",
+                    what="Part",
+                    lookup=partial(formreads.find_parts, self.ctx.store),
+                    id="part",
+                )
                 yield Input(placeholder="quantity: 1", id="quantity", compact=True)
             yield Checkbox("No parts used", id="no-parts", compact=True)
             yield Checkbox("Follow-up work needed", id="follow-up", compact=True)
@@ -189,7 +194,6 @@ class CloseoutScreen(WoScreen):
         self.query_one("#follow-up-box").display = False
         self.query_one("#cause", TypeAhead).set_choices(_codes(self.ctx.settings.cause_codes))
         self.query_one("#remedy", TypeAhead).set_choices(_codes(self.ctx.settings.remedy_codes))
-        self.run_db(formreads.part_choices, self.ctx.store, then=self._got_parts, group="parts")
         self.reload()
         self.query_one("#resolution", TextArea).focus(scroll_visible=False)
 
@@ -209,10 +213,6 @@ class CloseoutScreen(WoScreen):
             group="target",
             exclusive=True,
         )
-
-    def _got_parts(self, choices: list[Choice]) -> None:
-        self._parts_catalogue = {c.key: c for c in choices}
-        self.query_one("#part", TypeAhead).set_choices(choices)
 
     def _got_target(self, target: CloseoutTarget) -> None:
         if self.target is None:

@@ -8,9 +8,11 @@ duplicate). ``TypeAhead`` lives here and is shared with the closeout form.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from functools import partial
+from typing import Any, ClassVar, cast
 
 from rich.text import Text
 from textual import on
@@ -30,7 +32,7 @@ from wo_tui.domain.formreads import Choice, OpenWork
 from wo_tui.domain.refs import req_label
 from wo_tui.domain.services import Ctx
 from wo_tui.errors import ValidationError, WoError
-from wo_tui.screens.base import WoScreen
+from wo_tui.screens.base import DbMixin, WoScreen
 from wo_tui.text import clean, clean_line
 
 LEVEL_OPTIONS: list[tuple[str, int]] = [(f"{n} {name}", n) for n, name in sla.LEVELS.items()]
@@ -132,10 +134,22 @@ class TypeAhead(Vertical):
         def control(self) -> TypeAhead:
             return self.typeahead
 
-    def __init__(self, placeholder: str, *, what: str, id: str | None = None) -> None:
+    def __init__(
+        self,
+        placeholder: str,
+        *,
+        what: str,
+        lookup: Callable[[str], list[Choice]] | None = None,
+        id: str | None = None,
+    ) -> None:
+        """``lookup`` (run in a thread as the text changes) finds the choices in the
+        database, for lists too long to hold; without it, ``set_choices`` gives the list."""
         super().__init__(id=id)
         self._placeholder = placeholder
         self._what = what
+        self._lookup = lookup
+        self._looking_for: str | None = None
+        self._enter_waiting = False
         self._suggester = _ChoiceSuggester()
         self._current: Match = Match(None, [])
 
@@ -167,6 +181,8 @@ class TypeAhead(Vertical):
         """Why the typed text picks nothing, or ``None`` when it is empty or fine."""
         if not self.text or self.choice is not None:
             return None
+        if self._looking_for is not None:
+            return f"{self._what}: still looking up {self.text!r}; try again in a moment."
         if self._current.candidates:
             return f"{self._what}: {self.text!r} matches several; type more or press enter."
         return f"{self._what}: nothing matches {self.text!r}."
@@ -175,10 +191,42 @@ class TypeAhead(Vertical):
     def _typed(self, event: Input.Changed) -> None:
         event.stop()
         self._refresh_match()
+        if self._lookup is not None:
+            self._search(self.text)
+
+    def _search(self, text: str) -> None:
+        if not text:
+            self._looking_for = None
+            self.set_choices([])
+            return
+        self._looking_for = text
+        screen = cast(DbMixin, self.screen)
+        screen.run_db(
+            self._lookup,
+            text,
+            then=lambda found: self._found(text, found),
+            group=f"lookup-{id(self)}",
+            exclusive=True,
+        )
+
+    def _found(self, text: str, found: list[Choice]) -> None:
+        if text != self._looking_for:
+            return
+        self._looking_for = None
+        self.set_choices(found)
+        if self._enter_waiting:
+            self._enter_waiting = False
+            self._take_first()
 
     @on(Input.Submitted)
-    def _take_first(self, event: Input.Submitted) -> None:
+    def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if self._looking_for is not None:
+            self._enter_waiting = True
+            return
+        self._take_first()
+
+    def _take_first(self) -> None:
         self._refresh_match()
         if self.choice is None and self._current.candidates:
             self.input.value = self._current.candidates[0].key
@@ -271,7 +319,12 @@ class IntakeScreen(WoScreen):
                 )
             with Horizontal(classes="row"):
                 yield Label("Asset")
-                yield TypeAhead("tag or name (optional)", what="Asset", id="asset")
+                yield TypeAhead(
+                    "tag or name (optional)",
+                    what="Asset",
+                    lookup=partial(formreads.find_assets, self.ctx.store),
+                    id="asset",
+                )
             with Horizontal(classes="row"):
                 yield Label("Location")
                 yield Select[int](
@@ -311,18 +364,14 @@ class IntakeScreen(WoScreen):
         self.query_one("#requester", Input).focus()
 
     def reload(self) -> None:
-        self.run_db(formreads.asset_choices, self.ctx.store, then=self._got_assets, group="assets")
         self.run_db(
             formreads.location_choices, self.ctx.store, then=self._got_locations, group="locs"
         )
 
     def on_data_changed(self) -> None:
-        """Only the choice lists come from the database; typed text is never touched."""
+        """Only the locations and the duplicate warning are read again; typing stays."""
         self.reload()
         self._check_duplicates()
-
-    def _got_assets(self, choices: list[Choice]) -> None:
-        self.query_one("#asset", TypeAhead).set_choices(choices)
 
     def _got_locations(self, locations: list[tuple[int, str]]) -> None:
         select = self.query_one("#location", Select)

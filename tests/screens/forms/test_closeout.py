@@ -83,7 +83,9 @@ async def test_full_closeout_completes_with_labour_parts_codes_and_follow_up(
         await pilot.press(*"Replaced seal", "enter", *"aligned coupling")
         await pilot.press("tab", *"wear", "enter", *"repl", "enter")
         await pilot.press("tab", *"1:30", "enter")  # from the labour list to the time
-        await pilot.press("tab", "tab", "tab", *"seal", "enter", *"2", "enter")
+        await pilot.press("tab", "tab", "tab", *"seal", "enter")
+        await settle(pilot)  # the part catalogue is searched as one types
+        await pilot.press(*"2", "enter")
         await pilot.press("tab", "tab", "tab", "space")  # quantity, no parts, follow-up
         await pilot.press("tab", *"Replace coupling at shutdown")
         await pilot.press("tab", "enter", "up", "enter")  # follow-up urgency 1
