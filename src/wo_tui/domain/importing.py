@@ -172,7 +172,10 @@ def _iso(value: Any) -> str:
 def snapshot(row: dict[str, Any]) -> str:
     """Every field of a new row as ``[null, value]``: the ``import`` audit event."""
     return json.dumps(
-        {k: [None, v] for k, v in row.items() if k != "id"}, ensure_ascii=False, default=_iso
+        {k: [None, v] for k, v in row.items() if k != "id"},
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=_iso,
     )
 
 
