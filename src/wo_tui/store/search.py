@@ -27,7 +27,7 @@ from wo_tui.text import clean_line
 MAX_WORDS = 8
 MAX_WORD = 64
 """Longer input is cut: a search box is not a document."""
-CANDIDATES = 1000
+CANDIDATES = 500
 """Matches ranked per search, newest first: more precise words narrow the set, so
 ranking stays exact whenever a query matches fewer work orders than this."""
 

@@ -37,7 +37,7 @@ def _compact(column: str) -> str:
     return out
 
 
-SQLITE_TOKENIZE = "tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3'"
+SQLITE_TOKENIZE = "tokenize = 'unicode61 remove_diacritics 0', prefix = '1 2 3'"
 
 
 def _sqlite_wo_select(where: str) -> str:
