@@ -104,6 +104,7 @@ LAYOUTS = {REQUESTS: REQUEST_COLUMNS, HISTORY: HISTORY_COLUMNS}
 
 CHUNK = 5000
 MAX_LABOUR_MINUTES = 100_000
+EARLIEST_YEAR = 1900
 MAX_PART_QUANTITY = 100_000
 
 Progress = Callable[[str, int, int], None]
@@ -369,9 +370,17 @@ class _Row:
             detail = f" ({reason})" if "out of range" in reason or "must be in" in reason else ""
             self.bad(column, f"{raw!r} is not a valid date{detail}; expected {want}")
             return None
-        value = value.astimezone() if value.tzinfo is None else value
+        if value.year < EARLIEST_YEAR:
+            self.bad(column, f"{raw} is before {EARLIEST_YEAR}: not a believable date")
+            return None
+        try:
+            value = value.astimezone() if value.tzinfo is None else value
+        except (OverflowError, ValueError):
+            self.bad(column, f"{raw} is out of range")
+            return None
         if value > now:
             self.bad(column, f"{raw} is in the future")
+            return None
         return value
 
     def count(self, column: str, limit: int) -> int:
@@ -597,7 +606,7 @@ def _check_history(
     parts = _parts(row, lk)
     prio = urgency + impact - 1
     response_due = due = None
-    if requested is not None:
+    if requested is not None and not row.problems:
         response_due, due = sla.due_dates(requested, prio, ctx.settings.sla)
     worker = user if user is not None else lk.users.get(ctx.actor.login)
     return {
