@@ -12,11 +12,11 @@ from wo_tui.store.models import User, WorkOrder, WorkRequest
 from wo_tui.widgets.paged_table import PagedTable
 
 
-async def settle(pilot, table: PagedTable | None = None) -> None:  # type: ignore[no-untyped-def]
-    """Let workers finish and their results land (a few short pauses)."""
-    for _ in range(6):
-        await pilot.pause(0.02)
-    await pilot.app.workers.wait_for_complete()
+async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Let workers finish and their results land (they may start more workers)."""
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
 
@@ -31,7 +31,6 @@ async def goto(pilot, label: str) -> None:  # type: ignore[no-untyped-def]
         if table.current is not None and table.current.label == label:
             return
         await pilot.press("j")
-        await settle(pilot)
     raise AssertionError(f"{label} not on the board: {[r.label for r in table.rows_loaded()]}")
 
 
