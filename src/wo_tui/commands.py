@@ -86,7 +86,10 @@ class AssetCommands(Provider):
 
 
 class ActionCommands(Provider):
-    """Every enabled key of the screen the palette was opened from, by its name."""
+    """Every enabled key of the screen the palette was opened from, by its name.
+
+    Names are the bindings' descriptions (ours, not user text), escaped all the same
+    because ``Matcher.highlight`` reads markup."""
 
     def _actions(self) -> list[tuple[str, Any, str]]:
         seen: set[str] = set()
@@ -112,7 +115,7 @@ class ActionCommands(Provider):
             if score > 0:
                 yield Hit(
                     score,
-                    Content(name).stylize("bold", 0, 0),
+                    matcher.highlight(escape(name)),
                     run,
                     text=name,
                     help=escape(f"key {key}"),
