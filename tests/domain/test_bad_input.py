@@ -277,3 +277,8 @@ def test_approving_with_an_unknown_kind_leaves_the_request_new(site) -> None:
         row = s.get(WorkRequest, req.id)
         assert row is not None
     assert (row.status, row.work_order_id) == (lc.REQ_NEW, None)
+
+
+def test_duplicate_site_code_is_a_sentence(site) -> None:
+    message = _refused(site, lambda: admin.add_site(site.admin, "NORTH", "Again"), ValidationError)
+    assert message == "Site code 'NORTH' is already in use."

@@ -137,7 +137,10 @@ def add_team(ctx: Ctx, name: str, weekly_capacity_minutes: int = 0) -> Team:
 def add_site(ctx: Ctx, code: str, name: str) -> Site:
     perm.require(ctx.actor, "manage_pm")
     with ctx.store.write() as s:
-        site = Site(code=_name(code, "Site code", 32), name=_name(name, "Site name"))
+        code = _name(code, "Site code", 32)
+        if s.exec(select(Site).where(Site.code == code)).first() is not None:
+            raise ValidationError(f"Site code {code!r} is already in use.")
+        site = Site(code=code, name=_name(name, "Site name"))
         s.add(site)
         s.flush()
         assert site.id is not None

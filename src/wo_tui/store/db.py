@@ -101,7 +101,10 @@ def _translate_server(msg: str, place: str) -> StoreError | None:
 
 def translate(exc: Exception, where: str = "") -> StoreError:
     """Turn a driver error into one sentence a person can act on."""
-    msg = str(getattr(exc, "orig", exc)).lower()
+    original = str(getattr(exc, "orig", exc)).strip()
+    msg = original.lower()
+    # What the driver said, as it said it, on one line: PostgreSQL adds DETAIL lines.
+    said = (original.splitlines() or [""])[0].rstrip(".")
     place = f" ({where})" if where else ""
     server = _translate_server(msg, place)
     if server is not None:
@@ -119,10 +122,10 @@ def translate(exc: Exception, where: str = "") -> StoreError:
     if "full" in msg:
         return DiskFull(f"The disk holding the database is full{place}: nothing was saved.")
     if "malformed" in msg or "not a database" in msg or "corrupt" in msg:
-        return CorruptDatabase(f"The database file is damaged{place}: {msg}.")
+        return CorruptDatabase(f"The database file is damaged{place}: {said}.")
     if "unable to open" in msg:
-        return StoreError(f"Cannot open the database{place}: {msg}.")
-    return StoreError(f"The database refused the change{place}: {msg}.")
+        return StoreError(f"Cannot open the database{place}: {said}.")
+    return StoreError(f"The database refused the change{place}: {said}.")
 
 
 @dataclass
