@@ -197,3 +197,18 @@ def test_ssh_key_add_refuses_bad_input(login: str, text: str, problem: str) -> N
 def test_ssh_key_comment_cannot_smuggle_options() -> None:
     line = doctor.authorized_keys_line("alice", fake_key(comment='x",command="sh\x1b[2J'))
     assert line.count('"') == 2 and "\x1b" not in line
+
+
+@needs_root
+def test_doctor_lists_users_locked_out_of_the_group(group_dir: tuple[Path, str]) -> None:
+    from wo_tui.domain import admin
+
+    folder, group = group_dir
+    db = folder / "wo.db"
+    store = open_store(str(db), create=True)
+    site = build_site(store)
+    admin.add_user(site.admin, "nobody", "technician", team="Mechanical")
+    store.close()
+    warned = [f for f in doctor.check(str(db)) if f.check == "writers" and f.level == doctor.WARN]
+    assert [f.fix for f in warned] == [f"usermod -aG {group} nobody (they log in again afterwards)"]
+    assert "nobody" not in doctor.writers(db)
