@@ -1,15 +1,18 @@
-"""Reads the intake and closeout forms need: choice lists and the work order being closed.
+"""Reads the intake and closeout forms need: type-ahead searches, the locations, open
+work on an asset, and the work order being closed with what is already logged on it.
 
-Kept apart from ``store.queries`` (the board's paged reads) because these are small,
-whole lists fetched once when a form opens, and the screens may not import SQL.
+Kept apart from ``store.queries`` (the board's paged reads); the screens may not
+import SQL, so these small reads live in the domain.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, func, or_
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 
 from wo_tui.domain import lifecycle as lc
@@ -83,24 +86,27 @@ class CloseoutTarget:
     parts: list[LoggedPart] = field(default_factory=list)
 
 
+MAX_WORDS = 5
+
+
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
+def _every_word(text: str, *columns: Any) -> ColumnElement[bool]:
+    """Each word typed appears in one of ``columns`` (``mech seal`` finds "Mechanical seal")."""
+    words = text.split()[:MAX_WORDS] or [""]
+    return and_(*(or_(*(col(c).ilike(_like(w), escape="\\") for c in columns)) for w in words))
+
+
 def find_assets(store: Store, text: str, limit: int = LOOKUP_LIMIT) -> list[Choice]:
-    """Assets whose tag or name contains ``text``, with where they are."""
-    pattern = _like(text.strip())
+    """Assets whose tag or name holds every word of ``text``, with where they are."""
     with store.read() as s:
         rows = s.exec(
             select(Asset.tag, Asset.name, Location.path)
             .join(Location, col(Location.id) == col(Asset.location_id), isouter=True)
-            .where(
-                or_(
-                    col(Asset.tag).ilike(pattern, escape="\\"),
-                    col(Asset.name).ilike(pattern, escape="\\"),
-                )
-            )
+            .where(_every_word(text, Asset.tag, Asset.name))
             .order_by(col(Asset.tag))
             .limit(limit)
         ).all()
@@ -118,18 +124,11 @@ def location_choices(store: Store) -> list[tuple[int, str]]:
 
 
 def find_parts(store: Store, text: str, limit: int = LOOKUP_LIMIT) -> list[Choice]:
-    """Active parts whose number or name contains ``text``."""
-    pattern = _like(text.strip())
+    """Active parts whose number or name holds every word of ``text``."""
     with store.read() as s:
         rows = s.exec(
             select(Part.number, Part.name, Part.unit)
-            .where(
-                col(Part.active).is_(True),
-                or_(
-                    col(Part.number).ilike(pattern, escape="\\"),
-                    col(Part.name).ilike(pattern, escape="\\"),
-                ),
-            )
+            .where(col(Part.active).is_(True), _every_word(text, Part.number, Part.name))
             .order_by(col(Part.number))
             .limit(limit)
         ).all()

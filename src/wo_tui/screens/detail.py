@@ -65,8 +65,17 @@ def _met(value: bool | None) -> str:
 
 
 def _value(value: Any) -> str:
+    """An audited old or new value: short, one line, times in local time."""
     if value is None or value == "":
         return "-"
+    if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T":
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if moment.tzinfo is not None:
+                return moment.astimezone().strftime("%d %b %H:%M")
     return one_line(str(value), VALUE_WIDTH)
 
 

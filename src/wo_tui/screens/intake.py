@@ -82,7 +82,8 @@ class Match:
 
 
 def match(choices: list[Choice], typed: str) -> Match:
-    """An exact key or name wins; otherwise the choices whose key or name contain the text."""
+    """An exact key or name wins; otherwise the choices whose key or name contain every
+    word typed (``mech seal`` finds "Mechanical seal 25 mm")."""
     text = clean_line(typed).casefold()
     if not text:
         return Match(None, [])
@@ -92,7 +93,10 @@ def match(choices: list[Choice], typed: str) -> Match:
     named = [c for c in choices if c.name.casefold() == text]
     if len(named) == 1:
         return Match(named[0], named)
-    found = [c for c in choices if text in c.key.casefold() or text in c.name.casefold()]
+    words = text.split()
+    found = [
+        c for c in choices if all(w in c.key.casefold() or w in c.name.casefold() for w in words)
+    ]
     found.sort(key=lambda c: _rank(c, text))
     return Match(found[0] if len(found) == 1 else None, found)
 
@@ -400,6 +404,8 @@ class IntakeScreen(WoScreen):
         choice = event.choice
         location = self.query_one("#location", Select)
         source = self.query_one("#location-from", Static)
+        if choice is not None and location.has_focus:
+            self.query_one("#description", TextArea).focus()
         location.display = choice is None
         source.display = choice is not None
         if choice is not None:
