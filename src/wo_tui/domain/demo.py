@@ -17,6 +17,7 @@ gets an ``import`` audit event holding every field, like a CSV import.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -800,11 +801,11 @@ def _setup(ctx: Ctx, result: DemoResult) -> _World:
     now = clock.now()
     world = _World(now=now, actor_id=ctx.actor.id)
     with store.write() as s:
-        world.teams = {n: i for i, n in s.execute(select(Team.id, Team.name))}  # type: ignore[call-overload]
+        world.teams = {n: i for i, n in s.execute(select(Team.id, Team.name))}
         users = {
             login: (uid, rate, team)
             for uid, login, rate, team in s.execute(
-                select(User.id, User.login, User.hourly_rate_cents, User.team_id)  # type: ignore[call-overload]
+                select(User.id, User.login, User.hourly_rate_cents, User.team_id)
             )
         }
         for login, _, team, _ in TECHNICIANS:
@@ -1036,8 +1037,6 @@ def load(
     progress: Callable[[int, int], None] | None = None,
 ) -> DemoResult:
     """Fill an empty database with the demo site and ``work_orders`` work orders."""
-    import time
-
     perm.require(ctx.actor, "manage_users", "(load demo data)")
     if work_orders < 0:
         raise ValidationError("The number of work orders cannot be negative.")
@@ -1053,7 +1052,7 @@ def load(
     world = _setup(ctx, result)
     with ctx.store.read() as s:
         world.requester_login_id = (
-            s.execute(select(User.id).where(User.login == "rita")).scalar() or 0  # type: ignore[arg-type]
+            s.execute(select(User.id).where(User.login == "rita")).scalar() or 0
         )
     rnd = random.Random(seed)
     gen = _Generator(world, rnd, ctx.settings.sla)

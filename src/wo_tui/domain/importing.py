@@ -151,7 +151,7 @@ def reserve_numbers(s: Session, series: str, count: int) -> int:
         update(counter).where(counter.c.name == series).values(value=counter.c.value + count)
     )
     if done.rowcount == 0:  # type: ignore[attr-defined]
-        start = s.execute(select(func.coalesce(func.max(table.number), 0))).scalar_one()  # type: ignore[arg-type]
+        start = s.execute(select(func.coalesce(func.max(table.number), 0))).scalar_one()
         s.execute(insert(counter).values(name=series, value=int(start) + count))
         return int(start) + 1
     value = s.execute(select(counter.c.value).where(counter.c.name == series)).scalar_one()
@@ -280,31 +280,28 @@ def _load_lookups(s: Session) -> _Lookups:
         assets={
             tag: (aid, loc, site)
             for aid, tag, loc, site in s.execute(
-                select(Asset.id, Asset.tag, Asset.location_id, Asset.site_id)  # type: ignore[call-overload]
+                select(Asset.id, Asset.tag, Asset.location_id, Asset.site_id)
             )
         },
         locations_by_id={
-            lid: site
-            for lid, site in s.execute(select(Location.id, Location.site_id))  # type: ignore[call-overload]
+            lid: site for lid, site in s.execute(select(Location.id, Location.site_id))
         },
         locations_by_path={
             path.casefold(): (lid, site)
-            for lid, site, path in s.execute(
-                select(Location.id, Location.site_id, Location.path)  # type: ignore[call-overload]
-            )
+            for lid, site, path in s.execute(select(Location.id, Location.site_id, Location.path))
         },
         users={
             login: (uid, rate, team)
             for uid, login, rate, team, active in s.execute(
-                select(User.id, User.login, User.hourly_rate_cents, User.team_id, User.active)  # type: ignore[call-overload]
+                select(User.id, User.login, User.hourly_rate_cents, User.team_id, User.active)
             )
             if active
         },
-        teams={name: tid for tid, name in s.execute(select(Team.id, Team.name))},  # type: ignore[call-overload]
+        teams={name: tid for tid, name in s.execute(select(Team.id, Team.name))},
         parts={
             number: (pid, cost)
             for pid, number, cost, active in s.execute(
-                select(Part.id, Part.number, Part.unit_cost_cents, Part.active)  # type: ignore[call-overload]
+                select(Part.id, Part.number, Part.unit_cost_cents, Part.active)
             )
             if active
         },
