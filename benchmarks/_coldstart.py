@@ -1,0 +1,125 @@
+"""Cold start in a real terminal: ``python -m wo_tui`` on a pseudo-terminal, timed from
+the moment the process is started to the moment the board's first rows reach the
+terminal, next to the floor ``python -c "import textual.app, sqlmodel"``.
+
+A pty rather than ``App.run_test``: the app then starts exactly as a user starts it
+(the command line, settings, identity, migrations check, the Linux driver, the first
+frame written as escape sequences), and nothing of the harness is imported into it.
+The first frame that holds a work order or request number is the board painted with
+data; the app reads keys from then on. Peak memory is the child's ``VmHWM``, read
+once the first page is shown and again after ``G`` jumped to the last row.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import select
+import signal
+import struct
+import subprocess
+import termios
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from _common import PYTHON, ROOT
+
+ROW_LABEL = re.compile(rb"(?:WO|REQ)-\d{6}")
+FLOOR = "import textual.app, sqlmodel"
+
+
+@dataclass
+class ColdStart:
+    seconds: float
+    rss_kb_first_page: int
+    rss_kb_after_end: int
+
+
+def floor_seconds() -> float:
+    began = time.perf_counter()
+    subprocess.run([PYTHON, "-c", FLOOR], check=True, cwd=ROOT)
+    return time.perf_counter() - began
+
+
+def _vm_hwm_kb(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _drain(fd: int, seconds: float) -> bytes:
+    """Read what the app writes for ``seconds`` (a pty whose reader stops blocks the app)."""
+    out = b""
+    end = time.perf_counter() + seconds
+    while (left := end - time.perf_counter()) > 0:
+        ready, _, _ = select.select([fd], [], [], left)
+        if not ready:
+            break
+        try:
+            out += os.read(fd, 65536)
+        except OSError:
+            break
+    return out
+
+
+def cold_start(db: Path, columns: int = 120, rows: int = 40, timeout: float = 120) -> ColdStart:
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
+    env.pop("TEXTUAL", None)
+    began = time.perf_counter()
+    child = subprocess.Popen(
+        [PYTHON, "-m", "wo_tui", "--db", str(db)],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
+    )
+    os.close(slave)
+    seen = b""
+    shown = 0.0
+    try:
+        while not shown:
+            left = began + timeout - time.perf_counter()
+            if left <= 0 or child.poll() is not None:
+                raise RuntimeError(
+                    f"the board never showed a row; the app wrote:\n{seen[-2000:]!r}"
+                )
+            ready, _, _ = select.select([master], [], [], left)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    child.wait(10)
+                    continue
+                seen += chunk
+                if ROW_LABEL.search(seen[-len(chunk) - 16 :]):
+                    shown = time.perf_counter() - began
+        first = _vm_hwm_kb(child.pid)
+        os.write(master, b"G")
+        _drain(master, 1.5)
+        after = _vm_hwm_kb(child.pid)
+        os.write(master, b"q")
+        end = time.perf_counter() + 10
+        while child.poll() is None and time.perf_counter() < end:
+            _drain(master, 0.1)
+        if child.poll() is None:
+            os.kill(child.pid, signal.SIGTERM)
+            child.wait(10)
+    finally:
+        if child.poll() is None:
+            os.kill(child.pid, signal.SIGKILL)
+            child.wait()
+        os.close(master)
+    return ColdStart(shown, first, after)
