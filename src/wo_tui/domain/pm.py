@@ -723,33 +723,36 @@ def _generate(
     result.generated.append(wo_label(wo.number))
 
 
-def _run_one(s: Session, ctx: Ctx, sched: PMSchedule, until: date, result: RunResult) -> None:
+def _run_one(s: Session, ctx: Ctx, sched: PMSchedule, until: date, result: RunResult) -> bool:
+    """Generate at most one work order for ``sched``; return whether more may be due."""
     _sync(s, sched)
     if not sched.active:
-        return
+        return False
     cal = calendar_of(sched)
     now_day = today()
     lead = timedelta(days=sched.lead_days)
     anchor = sched.starts_at.date() if sched.starts_at else now_day
     if cal is not None and cal.mode == "fixed" and not sched.meter:
         if sched.next_due_at is None:
-            return
+            return False
         due = sched.next_due_at.date()
-        pending: list[date] = []
-        while due - lead <= until:
-            pending.append(due)
-            due = cal.fixed_on_or_after(anchor, due + timedelta(days=1))
-        past = [d for d in pending if d < now_day]
-        for d in past[:-1]:
-            if _record_skip(s, sched, d, "missed: a later date superseded it"):
+        if due - lead > until:
+            return False
+        newest_missed = due
+        while newest_missed < now_day:
+            later = cal.fixed_on_or_after(anchor, newest_missed + timedelta(days=1))
+            if later >= now_day or later - lead > until:
+                break
+            if _record_skip(s, sched, newest_missed, "missed: a later date superseded it"):
                 result.skipped += 1
-        for d in pending[max(len(past) - 1, 0) :]:
-            _generate(s, ctx, sched, d, f"cal:{d.isoformat()}", result)
-        sched.next_due_at = due_datetime(due)
+            newest_missed = later
+        _generate(s, ctx, sched, newest_missed, f"cal:{newest_missed.isoformat()}", result)
+        nxt = cal.fixed_on_or_after(anchor, newest_missed + timedelta(days=1))
+        sched.next_due_at = due_datetime(nxt)
         s.add(sched)
-        return
+        return nxt - lead <= until
     if _active_work(s, sched):
-        return
+        return False
     meter_key = _meter_due(s, sched)
     if meter_key is not None:
         _generate(s, ctx, sched, now_day, meter_key, result)
@@ -759,9 +762,9 @@ def _run_one(s: Session, ctx: Ctx, sched: PMSchedule, until: date, result: RunRe
         elif cal is not None:
             sched.next_due_at = due_datetime(now_day)
         s.add(sched)
-        return
+        return False
     if cal is None or sched.next_due_at is None:
-        return
+        return False
     due = sched.next_due_at.date()
     if due - lead <= until:
         _generate(s, ctx, sched, due, f"cal:{due.isoformat()}", result)
@@ -769,12 +772,13 @@ def _run_one(s: Session, ctx: Ctx, sched: PMSchedule, until: date, result: RunRe
             nxt = cal.fixed_on_or_after(anchor, due + timedelta(days=1))
             sched.next_due_at = due_datetime(nxt)
             s.add(sched)
+    return False
 
 
 def run(ctx: Ctx, until: date | None = None) -> RunResult:
     """Generate the preventive work due (less lead time) by ``until`` (default today).
 
-    Each schedule is handled in its own IMMEDIATE transaction, so a run never
+    Each work order is generated in its own IMMEDIATE transaction, so a run never
     holds the write lock for long and a concurrent run waits, then finds the work
     already done.
     """
@@ -784,12 +788,13 @@ def run(ctx: Ctx, until: date | None = None) -> RunResult:
         ids = list(s.exec(select(PMSchedule.id).order_by(col(PMSchedule.id))).all())
     result = RunResult()
     for schedule_id in ids:
-        with ctx.store.write() as s:
-            # A row lock on PostgreSQL (SQLite's IMMEDIATE write lock already serialises):
-            # a second run waits here, then finds the schedule moved on.
-            sched = s.get(PMSchedule, schedule_id, with_for_update=True)
-            if sched is not None:
-                _run_one(s, ctx, sched, until, result)
+        more = True
+        while more:
+            with ctx.store.write() as s:
+                # A row lock on PostgreSQL (SQLite's IMMEDIATE write lock already
+                # serialises): a second run waits here, then finds the schedule moved on.
+                sched = s.get(PMSchedule, schedule_id, with_for_update=True)
+                more = sched is not None and _run_one(s, ctx, sched, until, result)
     return result
 
 
