@@ -237,3 +237,22 @@ def test_empty_file_becomes_a_wal_database(db_path: Path) -> None:
         build_site(store)
     finally:
         store.close()
+
+
+def test_a_directory_is_not_a_database(tmp_path: Path) -> None:
+    for create in (False, True):
+        with pytest.raises(StoreError) as err:
+            open_store(str(tmp_path), create=create)
+        assert _one_line(err.value) == (
+            f"{tmp_path} is a directory: give the database file inside it, "
+            f"such as {tmp_path / 'wo.db'}."
+        )
+
+
+@pytest.mark.parametrize("under", ["afile/wo.db", "afile/deeper/wo.db"])
+def test_a_file_in_the_way_of_the_directory_is_a_sentence(tmp_path: Path, under: str) -> None:
+    (tmp_path / "afile").write_text("keep me")
+    with pytest.raises(StoreError) as err:
+        open_store(str(tmp_path / under), create=True)
+    assert _one_line(err.value).startswith(f"Cannot create {tmp_path / under}: ")
+    assert (tmp_path / "afile").read_text() == "keep me"

@@ -350,6 +350,10 @@ def _check_sqlite_file(path: Path) -> None:
             header = fh.read(100)
     except PermissionError as exc:
         raise StoreError(f"Cannot read {path}: permission denied.") from exc
+    except IsADirectoryError as exc:
+        raise StoreError(
+            f"{path} is a directory: give the database file inside it, such as {path / 'wo.db'}."
+        ) from exc
     truncated = False
     if len(header) == 100:
         page_size = int.from_bytes(header[16:18], "big")
@@ -401,9 +405,9 @@ def open_store(db: str, *, create: bool = False, migrate: bool = True) -> Store:
     if not path.exists():
         if not create:
             raise StoreError(f"No database at {path}: run `wo-tui init` (or `wo-tui demo`) first.")
-        if not path.parent.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            if not path.parent.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
             _create_file(path)
             new = True
         except FileExistsError:
