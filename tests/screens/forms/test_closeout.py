@@ -108,3 +108,18 @@ async def test_full_closeout_completes_with_labour_parts_codes_and_follow_up(
     assert [(p.number, u.quantity) for u, p in parts] == [("SEAL-25", 2.0)]
     assert follow.kind == lc.FOLLOW_UP and follow.asset_id == wo.asset_id
     assert follow.title == "Replace coupling at shutdown" and follow.urgency == 1
+
+
+async def test_logged_labour_can_be_removed_from_the_form(site: Any, make: Any) -> None:
+    number = started_work(site)
+    sv.log_labour(site.tech, number, 30)
+    app = make(site.tech)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_closeout(app, pilot, number)
+        assert "0:30" in str(app.screen.query_one("#labour").get_option_at_index(0).prompt)
+        await pilot.press("tab", "tab", "tab", "delete")  # resolution, cause, remedy, labour
+        await settle(pilot)
+        labour = app.screen.query_one("#labour")
+        assert "no time logged yet" in str(labour.get_option_at_index(0).prompt)
+    with site.store.read() as s:
+        assert s.exec(select(LabourEntry)).first() is None

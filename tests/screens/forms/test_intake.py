@@ -8,7 +8,7 @@ from formkit import SIZE, settle, shown
 from sqlmodel import select
 
 from wo_tui.screens.intake import IntakeScreen
-from wo_tui.store.models import Asset, WorkRequest
+from wo_tui.store.models import Asset, Location, WorkRequest
 
 
 async def test_request_typed_is_saved_and_form_resets(site: Any, make: Any) -> None:
@@ -100,3 +100,19 @@ async def test_intake_problems_follow_the_typing(site: Any, make: Any) -> None:
         assert "Requester is empty" not in shown(app, "#problems")
         assert "Description is empty" in shown(app, "#problems")
         assert not app.screen.query_one("#requester").has_class("-invalid")
+
+
+async def test_location_alone_when_there_is_no_asset(site: Any, make: Any) -> None:
+    app = make(site.requester)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"Rita", "tab", "tab", "tab", "tab")  # to the location
+        await pilot.press("enter", "down", "enter")
+        await pilot.press("tab", *"Lights out in the corridor", "ctrl+s")
+        await settle(pilot)
+        assert "REQ-000001" in shown(app, "#result")
+    with site.store.read() as s:
+        req = s.exec(select(WorkRequest)).one()
+        location = s.exec(select(Location)).one()
+    assert req.asset_id is None and req.location_id == location.id
+    assert req.site_id == location.site_id
