@@ -1,4 +1,6 @@
-"""Six people at once on one file: nothing reported done is lost, nothing partial remains."""
+"""Six people at once on one file, with a backup taken in the middle: nothing reported
+done is lost, nothing partial remains, and the backup holds everything committed
+before it began."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from sqlmodel import col, select
+from sqlmodel import select
 
 from benchmarks import stress
 from wo_tui.domain import audit
@@ -14,17 +16,7 @@ from wo_tui.store.db import open_store
 from wo_tui.store.models import WorkOrder
 
 
-def test_stress_six_processes(tmp_path: Path) -> None:
-    summary = stress.run(
-        str(tmp_path / "stress.db"), techs=5, seconds=3, out=tmp_path, start_method="fork"
-    )
-    print(summary.report())
-    assert summary.verified, summary.report()
-    assert summary.ops > 50
-    assert summary.lock_errors == 0
-
-
-def test_backup_during_a_stress_run_restores_everything_committed_before(tmp_path: Path) -> None:
+def test_stress_six_processes_and_a_backup_taken_meanwhile(tmp_path: Path) -> None:
     db = tmp_path / "stress.db"
     backup = tmp_path / "backup.db"
     before: set[int] = set()
@@ -42,12 +34,15 @@ def test_backup_during_a_stress_run_restores_everything_committed_before(tmp_pat
     summary = stress.run(
         str(db),
         techs=5,
-        seconds=2.5,
+        seconds=3,
         out=tmp_path / "logs",
         start_method="fork",
         during=take_backup,
     )
+    print(summary.report())
     assert summary.verified, summary.report()
+    assert summary.ops > 30 and summary.lock_errors == 0
+
     conn = sqlite3.connect(backup)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -56,7 +51,7 @@ def test_backup_during_a_stress_run_restores_everything_committed_before(tmp_pat
     restored = open_store(str(backup))
     try:
         with restored.read() as s:
-            numbers = set(s.exec(select(WorkOrder.number).order_by(col(WorkOrder.number))))
+            numbers = set(s.exec(select(WorkOrder.number)))
         assert before and before <= numbers
         assert audit.verify(restored).ok
     finally:
