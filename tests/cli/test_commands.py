@@ -159,6 +159,7 @@ def test_full_lifecycle_and_show(cli: Cli) -> None:
         "Cost: labour 90.00 (2:00 h) + parts 114.00 = 204.00",
     ):
         assert expected in out, expected
+    assert "assignee_id: - -> alice; team_id: - -> Mechanical; status: open -> assigned" in out
     timeline = out.split("Timeline:")[1].split("Labour:")[0]
     actions = [line.split()[3] for line in timeline.splitlines() if line.startswith("  20")]
     assert actions == [

@@ -12,7 +12,7 @@ the time) / 60, parts = sum(quantity x unit cost at the time).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -274,6 +274,62 @@ def _changes(raw: str) -> tuple[Change, ...]:
     return tuple(out)
 
 
+_REFERENCES: dict[str, tuple[Any, Any, Any]] = {
+    "assignee_id": (User, User.id, User.login),
+    "updated_by_id": (User, User.id, User.login),
+    "triaged_by_id": (User, User.id, User.login),
+    "submitted_by_id": (User, User.id, User.login),
+    "team_id": (Team, Team.id, Team.name),
+    "asset_id": (Asset, Asset.id, Asset.tag),
+    "location_id": (Location, Location.id, Location.path),
+    "site_id": (Site, Site.id, Site.code),
+    "parent_id": (WorkOrder, WorkOrder.id, WorkOrder.number),
+    "work_order_id": (WorkOrder, WorkOrder.id, WorkOrder.number),
+}
+"""Audit events store ids; a person reads names. Field -> (table, id, what to show)."""
+
+
+def _named(s: Session, changes: list[Change]) -> list[Change]:
+    """The same changes with ids replaced by logins, tags, paths and numbers (one query
+    per table)."""
+    wanted: dict[Any, set[int]] = {}
+    for change in changes:
+        model = _REFERENCES[change.field][0]
+        for value in (change.old, change.new):
+            if isinstance(value, int) and not isinstance(value, bool):
+                wanted.setdefault(model, set()).add(value)
+    names: dict[Any, dict[int, str]] = {}
+    for model, ids in wanted.items():
+        _, id_col, label_col = next(r for r in _REFERENCES.values() if r[0] is model)
+        rows = s.exec(select(id_col, label_col).where(col(id_col).in_(sorted(ids))))
+        names[model] = {
+            i: wo_label(v) if model is WorkOrder else str(v) for i, v in rows if i is not None
+        }
+    out = []
+    for change in changes:
+        known = names.get(_REFERENCES[change.field][0], {})
+        out.append(
+            Change(
+                change.field,
+                known.get(change.old, change.old) if isinstance(change.old, int) else change.old,
+                known.get(change.new, change.new) if isinstance(change.new, int) else change.new,
+            )
+        )
+    return out
+
+
+def _resolve(s: Session, entries: list[tuple[datetime, int, TimelineEntry]]) -> None:
+    """Show names instead of ids in every entry's changes."""
+    refs = [c for *_, e in entries for c in e.changes if c.field in _REFERENCES]
+    if not refs:
+        return
+    named = iter(_named(s, refs))
+    for i, (at, order, entry) in enumerate(entries):
+        if any(c.field in _REFERENCES for c in entry.changes):
+            changes = tuple(next(named) if c.field in _REFERENCES else c for c in entry.changes)
+            entries[i] = (at, order, replace(entry, changes=changes))
+
+
 def _timeline(s: Session, events: list[AuditEvent], notes: list[Note]) -> tuple[TimelineEntry, ...]:
     """Events and notes in the order they happened; a note takes the place of its
     bare ``add_note`` event (events written in one instant keep their id order)."""
@@ -296,6 +352,7 @@ def _timeline(s: Session, events: list[AuditEvent], notes: list[Note]) -> tuple[
         at, order = note_slot.get(n.id or 0, (n.created_at, 0))
         who = users.get(n.author_id, ("?", ""))[0]
         entries.append((at, order, TimelineEntry(n.created_at, who, "note", note=n.body)))
+    _resolve(s, entries)
     entries.sort(key=lambda item: (item[0], item[1]))
     return tuple(entry for *_, entry in entries)
 
