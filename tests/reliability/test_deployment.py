@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.reliability.conftest import needs_root, wo_tui
+from tests.reliability.conftest import as_user, needs_root, wo_tui
 from tests.sitebuilder import build_site
 from wo_tui.domain import doctor
 from wo_tui.errors import ValidationError
@@ -212,3 +212,22 @@ def test_doctor_lists_users_locked_out_of_the_group(group_dir: tuple[Path, str])
     warned = [f for f in doctor.check(str(db)) if f.check == "writers" and f.level == doctor.WARN]
     assert [f.fix for f in warned] == [f"usermod -aG {group} nobody (they log in again afterwards)"]
     assert "nobody" not in doctor.writers(db)
+
+
+def _doctor_levels(db: str) -> list[tuple[str, str, str]]:
+    return [(f.level, f.check, f.fix) for f in doctor.check(db)]
+
+
+@needs_root
+def test_doctor_for_someone_outside_the_group(group_dir: tuple[Path, str]) -> None:
+    folder, group = group_dir
+    db = folder / "wo.db"
+    open_store(str(db), create=True).close()
+    run = as_user("nobody", _doctor_levels, str(db))
+    assert run.result == [
+        [
+            "fail",
+            "database",
+            f"ask an admin to add you to {group} (usermod -aG {group} LOGIN), or use gateway mode",
+        ]
+    ], run

@@ -311,8 +311,23 @@ def check(database: str, *, full: bool = False) -> list[Finding]:
     if "://" in database and not database.startswith("sqlite"):
         return _check_server(database)
     path = Path(database.removeprefix("sqlite:///")).expanduser().absolute()
-    if not path.exists():
+    try:
+        path.stat()
+    except FileNotFoundError:
         return [Finding(FAIL, "database", f"no database at {path}", "wo-tui init")]
+    except PermissionError:
+        try:
+            group = _group_name(path.parent.stat().st_gid)
+        except OSError:
+            group = "the database's group"
+        return [
+            Finding(
+                FAIL,
+                "database",
+                f"{path.parent} is closed to you ({_user_name(os.getuid())})",
+                f"ask an admin to add you to {group} (usermod -aG {group} LOGIN), or use gateway mode",
+            )
+        ]
     try:
         with path.open("rb") as fh:
             header = fh.read(100)
