@@ -130,12 +130,8 @@ BAD_FILES = [
 ACCEPTED = {"malformed_header_only.csv", "malformed_bom_semicolon.csv"}
 """Files that are odd but importable (nothing to import; a BOM and ``;`` handled)."""
 
-KNOWN_BUGS = {"history_impossible.csv": "year-9999 dates overflow the due-date arithmetic"}
-"""Corpus files that still end in a traceback; reported, xfailed until fixed."""
-
 
 def test_bad_files_refused_in_sentences_and_import_nothing(site: Any) -> None:
-    crashed = []
     for name in BAD_FILES:
         kind = "history" if name.startswith("history_") else "requests"
         before = audit_count(site.store)
@@ -146,29 +142,16 @@ def test_bad_files_refused_in_sentences_and_import_nothing(site: Any) -> None:
             assert all("\n" not in p for p in problems), name
             assert audit_count(site.store) == before, name
             continue
-        except Exception:
-            if name not in KNOWN_BUGS:
-                raise
-            crashed.append(name)
-            continue
         assert name in ACCEPTED, name
-    if crashed:
-        pytest.xfail("; ".join(f"{n}: {KNOWN_BUGS[n]}" for n in crashed))
 
 
 @pytest.mark.sqlite_only
 def test_cli_import_of_every_corpus_file(site: Any, tmp_path: Path) -> None:
     db = str(site.store.path)
-    crashed = []
     for file in [*hostile.csv_files(), hostile.huge_field_csv(tmp_path)]:
         kind = "history" if file.name.startswith("history_") else "requests"
         run = wo_tui("--db", db, "--login", "dana", "import", str(file), "--kind", kind)
         _no_payload(run.stdout + run.stderr)
-        if file.name in KNOWN_BUGS and "Traceback" in run.stderr:
-            crashed.append(file.name)
-            continue
         assert run.exit_code in (0, 1), (file.name, run.stderr)
         assert "Traceback" not in run.stderr, (file.name, run.stderr)
     assert audit.verify(site.store).ok
-    if crashed:
-        pytest.xfail("; ".join(f"{n}: {KNOWN_BUGS[n]}" for n in crashed))
