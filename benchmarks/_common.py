@@ -15,6 +15,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,7 +25,6 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
 CACHE = RESULTS / "cache"
-SCRATCH = RESULTS / "scratch"
 PYTHON = sys.executable
 
 
@@ -100,19 +100,18 @@ def demo_db(work_orders: int, cache: Path = CACHE) -> tuple[Path, dict[str, Any]
     return db, info
 
 
-def scratch_copy(db: Path, name: str) -> Path:
-    """A throwaway copy to write into, so the cached database stays as built."""
-    SCRATCH.mkdir(parents=True, exist_ok=True)
-    copy = SCRATCH / name
-    for stale in (copy, Path(f"{copy}-wal"), Path(f"{copy}-shm")):
-        stale.unlink(missing_ok=True)
+def scratch_copy(db: Path) -> Path:
+    """A throwaway copy to write into, so the cached database stays as built; in a
+    folder of its own, since two runs (a developer's and the test suite's smoke run)
+    may well be going at once."""
+    folder = Path(tempfile.mkdtemp(prefix="wo-bench-"))
+    copy = folder / db.name
     shutil.copyfile(db, copy)
     return copy
 
 
 def drop(db: Path) -> None:
-    for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
-        path.unlink(missing_ok=True)
+    shutil.rmtree(db.parent, ignore_errors=True)
 
 
 def run_json(script: str, *args: str, timeout: float = 3600) -> dict[str, Any]:

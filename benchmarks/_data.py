@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import SCRATCH, summary, wo_tui
+from _common import summary, wo_tui
 
 DESCRIPTIONS = (
     "Pump {tag} leaking at the mechanical seal, puddle under the base",
@@ -64,7 +64,7 @@ def imports(scratch: Path, rows: int, runs: int) -> dict[str, Any]:
     from wo_tui.domain.services import Ctx
     from wo_tui.store.db import open_store
 
-    csv_path = SCRATCH / f"requests-{rows}.csv"
+    csv_path = scratch.parent / f"requests-{rows}.csv"
     request_csv(csv_path, rows, _asset_tags(scratch))
     cli: list[float] = []
     domain: list[float] = []
@@ -90,8 +90,8 @@ def imports(scratch: Path, rows: int, runs: int) -> dict[str, Any]:
     }
 
 
-def exports(db: Path, runs: int) -> dict[str, Any]:
-    out = SCRATCH / "export.csv"
+def exports(db: Path, scratch: Path, runs: int) -> dict[str, Any]:
+    out = scratch.parent / "export.csv"
     rates: list[float] = []
     count = 0
     for _ in range(runs):
@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     if "reports" in only:
         result["reports"] = reports(db, args.runs, args.cli_reports)
     if "export" in only:
-        result["export"] = exports(db, args.export_runs)
+        result["export"] = exports(db, scratch, args.export_runs)
     if "import" in only:
         result["import"] = imports(scratch, args.import_rows, args.runs)
     json.dump(result, sys.stdout)
