@@ -20,9 +20,9 @@ def doctor(state: CliState, full: bool) -> None:
 
     findings = check(state.database(), full=full)
     for f in findings:
-        click.echo(f"{_MARK.get(f.level, f.level)}  {f.check:<12} {f.detail}")
+        click.echo(f"{_MARK.get(f.level, f.level)}  {f.check:<15} {f.detail}")
         if f.fix:
-            click.echo(f"{'':18}fix: {f.fix}")
+            click.echo(f"{'':22}fix: {f.fix}")
     failed = sum(f.level == FAIL for f in findings)
     if failed:
         click.echo(f"{failed} problem{'s' if failed > 1 else ''} to fix.", err=True)
