@@ -190,8 +190,15 @@ def _title_from(description: str) -> str:
 
 
 def _load_wo(s: Session, ref: str | int) -> WorkOrder:
+    """Load and lock the work order for this transaction.
+
+    On PostgreSQL two verbs on one work order then run one after the other, and the
+    second sees the first's result (a status it can refuse by name) instead of
+    failing on the version column; notes and entries added at once stop racing in
+    the search index triggers. SQLite's write lock already serialises everything.
+    """
     number = parse_wo(ref)
-    wo = s.exec(select(WorkOrder).where(WorkOrder.number == number)).first()
+    wo = s.exec(select(WorkOrder).where(WorkOrder.number == number).with_for_update()).first()
     if wo is None:
         raise NotFound(f"There is no work order {wo_label(number)}.")
     return wo
