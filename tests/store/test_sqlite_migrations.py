@@ -8,6 +8,7 @@ keeps meaning something as revisions are added.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sqlite3
 from datetime import date, datetime
 from pathlib import Path
@@ -30,7 +31,8 @@ from sqlalchemy import (
     select,
 )
 
-from wo_tui.errors import SchemaTooNew
+from wo_tui.errors import ReadOnlyDatabase, SchemaTooNew
+from wo_tui.store import db
 from wo_tui.store.db import SCHEMA_HEAD, Store, open_store
 from wo_tui.store.migrate import alembic_config, current_revision, upgrade
 from wo_tui.store.models import metadata
@@ -239,3 +241,24 @@ def test_two_processes_creating_the_same_database_both_open_it(db_path: Path) ->
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     finally:
         raw.close()
+
+
+def test_old_schema_on_a_read_only_file_is_refused_untouched(db_path: Path, monkeypatch) -> None:
+    first = _first_revision()
+    if first == SCHEMA_HEAD:
+        pytest.skip("only one revision: nothing to upgrade")
+    store = open_store(str(db_path), create=True, migrate=False)
+    upgrade(store, first)
+    store.close()
+    before = db_path.read_bytes()
+    real_access = os.access
+    monkeypatch.setattr(
+        db.os, "access", lambda p, mode: False if mode == os.W_OK else real_access(p, mode)
+    )
+    with pytest.raises(ReadOnlyDatabase) as err:
+        open_store(str(db_path))
+    assert str(err.value) == (
+        f"{db_path} needs a schema upgrade but is read-only for you: "
+        "ask its owner to run wo-tui once."
+    )
+    assert db_path.read_bytes() == before
