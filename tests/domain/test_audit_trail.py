@@ -336,3 +336,17 @@ def test_bootstrap_admin_is_audited(store) -> None:
         "bootstrap",
     )
     assert json.loads(event.changes) == {"role": [None, "admin"]}
+
+
+def test_names_are_matched_after_cleaning(site) -> None:
+    """ " alice" and "Mechanical " are the existing user and team, not new ones."""
+    last = _last_id(site.store)
+    admin.add_user(site.admin, " alice ", "technician", team="Mechanical ", rate_cents=4600)
+    admin.add_team(site.admin, " Electrical", 60)
+    user_event, team_event = _events_since(site.store, last)
+    assert user_event.action == "update"
+    assert changes_of(user_event) == {"hourly_rate_cents": [4500, 4600]}
+    assert (team_event.entity, changes_of(team_event)) == (
+        "team",
+        {"weekly_capacity_minutes": [3 * 38 * 60, 60]},
+    )

@@ -45,9 +45,10 @@ def _user_row(
         raise ValidationError("An hourly rate cannot be negative.")
     team_id = None
     if team:
+        team = _name(team, "Team", 100)
         row = s.exec(select(Team).where(Team.name == team)).first()
         if row is None:
-            row = Team(name=_name(team, "Team", 100))
+            row = Team(name=team)
             s.add(row)
             s.flush()
         team_id = row.id
@@ -57,7 +58,7 @@ def _user_row(
         user = User(login=login, display_name="", role="", active=False)
     changes = _set(
         user,
-        display_name=clean_line(display_name) or login,
+        display_name=clean_line(display_name) or user.display_name or login,
         role=role,
         team_id=team_id,
         hourly_rate_cents=rate_cents,
@@ -98,10 +99,12 @@ def add_user(
     """Create or update a user (an admin's job)."""
     perm.require(ctx.actor, "manage_users")
     with ctx.store.write() as s:
-        existing = s.exec(select(User).where(User.login == login)).first() is not None
+        existing = s.exec(select(User).where(User.login == clean_line(login or ""))).first()
         user, changes = _user_row(s, login, role, display_name, team, rate_cents)
         assert user.id is not None
-        _audit(s, ctx.actor, "user", user.id, "update" if existing else "create", changes)
+        _audit(
+            s, ctx.actor, "user", user.id, "update" if existing is not None else "create", changes
+        )
     return user
 
 
@@ -120,10 +123,11 @@ def deactivate_user(ctx: Ctx, login: str) -> None:
 def add_team(ctx: Ctx, name: str, weekly_capacity_minutes: int = 0) -> Team:
     perm.require(ctx.actor, "manage_users")
     with ctx.store.write() as s:
+        name = _name(name, "Team", 100)
         team = s.exec(select(Team).where(Team.name == name)).first()
         capacity = max(0, weekly_capacity_minutes)
         if team is None:
-            team = Team(name=_name(name, "Team", 100), weekly_capacity_minutes=capacity)
+            team = Team(name=name, weekly_capacity_minutes=capacity)
             changes = {"name": [None, team.name], "weekly_capacity_minutes": [None, capacity]}
         else:
             changes = _set(team, weekly_capacity_minutes=capacity)
