@@ -31,6 +31,7 @@ def _hours(value: float | None) -> str:
 class AssetHistoryScreen(WoScreen):
     """One asset's work orders and reliability; enter opens a work order."""
 
+    BROWSE = True
     HELP = "An asset's history: every work order newest first, costs, failures, MTBF and MTTR."
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", id="history_open", show=True),
@@ -106,8 +107,8 @@ class AssetHistoryScreen(WoScreen):
             table.add_row(
                 Text(wo_label(row.number)),
                 Text(row.requested_at.astimezone().strftime("%Y-%m-%d")),
-                Text(row.kind.replace("_", " ")),
-                Text(lc.STATUS_LABELS.get(row.status, row.status)),
+                Text(clean_line(row.kind.replace("_", " "))),
+                Text(clean_line(lc.STATUS_LABELS.get(row.status, row.status))),
                 Text(format_money(row.cost_cents), justify="right"),
                 Text(one_line(row.title, TITLE_WIDTH)),
                 key=str(row.number),

@@ -224,7 +224,7 @@ class CloseoutScreen(WoScreen):
                 "Complete $label  $title  [dim]$asset $status[/]",
                 label=target.label,
                 title=clean_line(target.title),
-                asset=target.asset,
+                asset=clean_line(target.asset),
                 status=target.status.replace("_", " "),
             )
         )
@@ -240,7 +240,7 @@ class CloseoutScreen(WoScreen):
                     Content.from_markup(
                         "$time  $login  $day  [dim]logged[/]",
                         time=format_minutes(entry.minutes),
-                        login=entry.login,
+                        login=clean_line(entry.login),
                         day=entry.work_date.isoformat(),
                     ),
                     id=f"logged-{entry.id}",
@@ -269,7 +269,7 @@ class CloseoutScreen(WoScreen):
                     Content.from_markup(
                         "$qty x $number  $name  [dim]logged[/]",
                         qty=f"{usage.quantity:g}",
-                        number=usage.part_number,
+                        number=clean_line(usage.part_number),
                         name=clean_line(usage.name),
                     ),
                     id=f"logged-{usage.id}",
@@ -281,7 +281,7 @@ class CloseoutScreen(WoScreen):
                     Content.from_markup(
                         "$qty x $number  $name  [b]new[/]",
                         qty=f"{item.quantity:g}",
-                        number=item.part_number,
+                        number=clean_line(item.part_number),
                         name=clean_line(item.name),
                     ),
                     id=f"new-{index}",

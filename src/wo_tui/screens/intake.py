@@ -45,7 +45,7 @@ def when(moment: datetime) -> str:
 
 
 def priority_line(ctx: Ctx, urgency: int, impact: int) -> Content:
-    """``P3 high - response by ... - resolution by ...`` for work raised now."""
+    """``P3 high  respond by ...  resolve by ...`` for work raised now."""
     prio = sla.priority(urgency, impact)
     response, resolution = sla.due_dates(clock.now(), prio, ctx.settings.sla)
     return Content.from_markup(
@@ -253,13 +253,18 @@ class TypeAhead(Vertical):
         if found.choice is not None:
             c = found.choice
             return Content.from_markup(
-                "[b]$key[/b] $name [dim]$detail[/]", key=c.key, name=c.name, detail=c.detail
+                "[b]$key[/b] $name [dim]$detail[/]",
+                key=clean_line(c.key),
+                name=clean_line(c.name),
+                detail=clean_line(c.detail),
             )
         if not self.text:
             return Content("")
         if not found.candidates:
             return Content.from_markup("no $what matches", what=self._what.lower())
-        shown = ", ".join(f"{c.key} {c.name}" for c in found.candidates[:MAX_CANDIDATES])
+        shown = clean_line(
+            ", ".join(f"{c.key} {c.name}" for c in found.candidates[:MAX_CANDIDATES])
+        )
         more = len(found.candidates) - MAX_CANDIDATES
         return Content.from_markup(
             "$n match: $shown$more  (enter takes the first)",
@@ -473,7 +478,7 @@ class IntakeScreen(WoScreen):
 
     def _show_problems(self, problems: list[str]) -> None:
         box = self.query_one("#problems", Static)
-        box.update(Text("\n".join(f"- {p}" for p in problems)))
+        box.update(Text(clean("\n".join(f"- {p}" for p in problems))))
         box.display = bool(problems)
         if problems:
             self.query_one("#result", Static).display = False

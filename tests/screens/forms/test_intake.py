@@ -116,3 +116,20 @@ async def test_location_alone_when_there_is_no_asset(site: Any, make: Any) -> No
         location = s.exec(select(Location)).one()
     assert req.asset_id is None and req.location_id == location.id
     assert req.site_id == location.site_id
+
+
+async def test_hostile_asset_name_is_shown_literally(site: Any, make: Any) -> None:
+    from wo_tui.domain import admin
+
+    hostile = "[@click=app.quit]Pump[/] [link=https://x]y[/link] [/]"
+    admin.add_asset(site.dispatcher, "X-1", hostile)
+    app = make(site.requester)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("tab", "tab", "tab", *"X-1")
+        await settle(pilot)
+        hint = str(app.screen.query_one("#asset .hint").render())
+        assert hostile in hint
+        await pilot.click(app.screen.query_one("#asset .hint"), offset=(8, 0))
+        await settle(pilot)
+        assert app.is_running and app.return_code is None
