@@ -146,7 +146,7 @@ def test_malformed_file_imports_nothing(cli: Cli, tmp_path: Path) -> None:
 
     run = cli("import", str(path), "--skip-bad")
     assert run.code == 0
-    assert run.out == "Imported 1 requests (REQ-000001 .. REQ-000001); skipped 5 bad rows.\n"
+    assert run.out == "Imported 1 request (REQ-000001 .. REQ-000001); skipped 5 bad rows.\n"
     assert run.err.splitlines()[0] == (
         "skipped bad.csv:3: asset: 6 fields but the header has 5 (an unquoted comma?)"
     )
@@ -214,7 +214,7 @@ def test_mapped_columns_date_format_and_new_assets(cli: Cli, tmp_path: Path) -> 
         "--create-assets",
     )
     assert run.code == 0, run.err
-    assert "Imported 2 requests" in run.out and "Created 1 assets: CV-900" in run.out
+    assert "Imported 2 requests" in run.out and "Created 1 asset: CV-900" in run.out
     store = _store(cli)
     with store.read() as s:
         asset = s.exec(select(Asset).where(Asset.tag == "CV-900")).one()
@@ -246,7 +246,7 @@ def test_import_speed_and_audit(cli: Cli, tmp_path: Path) -> None:
     run = cli("import", str(path))
     elapsed = time.process_time() - began
     assert run.code == 0, run.err
-    assert f"Imported {rows} requests (REQ-000001 .. REQ-0{rows:05d})" in run.out
+    assert f"Imported {rows:,} requests (REQ-000001 .. REQ-0{rows:05d})" in run.out
     print(f"\nimported {rows} requests in {elapsed:.2f} CPU s = {rows / elapsed:,.0f} rows/s")
     assert rows / elapsed > 5_000
     store = _store(cli)

@@ -109,12 +109,18 @@ def import_cmd(
     for line in result.problems:
         click.echo(f"skipped {line}", err=True)
     span = f" ({result.first} .. {result.last})" if result.imported else ""
-    what = "work orders" if kind == "history" else "requests"
-    click.echo(f"Imported {result.imported} {what}{span}; skipped {result.bad_rows} bad rows.")
+    what = "work order" if kind == "history" else "request"
+    click.echo(
+        f"Imported {_count(result.imported, what)}{span}; "
+        f"skipped {_count(result.bad_rows, 'bad row')}."
+    )
     if result.created_assets:
-        click.echo(
-            f"Created {len(result.created_assets)} assets: {', '.join(result.created_assets)}"
-        )
+        created = result.created_assets
+        click.echo(f"Created {_count(len(created), 'asset')}: {', '.join(created)}")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _since(value: str | None) -> datetime | None:
