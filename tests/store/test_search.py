@@ -227,7 +227,13 @@ def test_search_tables_exist_at_head(store) -> None:
             names = set(
                 s.execute(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")).scalars()
             )
-            expected = {"wo_search_work_order", "wo_search_note", "wo_search_asset"}
+            expected = {
+                "wo_search_new_work_orders",
+                "wo_search_work_order",
+                "wo_search_new_notes",
+                "wo_search_note",
+                "wo_search_asset",
+            }
     assert expected <= names
 
 

@@ -129,9 +129,9 @@ RETURN setweight(to_tsvector('simple'::regconfig,
                              wo_search_words(tag || ' ' || {_compact("tag")})), 'A')
     || setweight(to_tsvector('simple'::regconfig, wo_search_words(name)), 'B');
 
-CREATE FUNCTION wo_search_refresh(wo integer) RETURNS void
+CREATE FUNCTION wo_search_refresh(wos integer[]) RETURNS void
 LANGUAGE sql AS $$
-    DELETE FROM wo_search WHERE work_order_id = wo;
+    DELETE FROM wo_search WHERE work_order_id = ANY (wos);
     INSERT INTO wo_search (work_order_id, doc)
     SELECT w.id,
            setweight(to_tsvector('simple', wo_search_words(w.title)), 'A')
@@ -143,29 +143,40 @@ LANGUAGE sql AS $$
                (SELECT string_agg(n.body, ' ' ORDER BY n.id) FROM note n
                 WHERE n.work_order_id = w.id), {INDEXED_CHARS}))), 'D')
     FROM work_order w LEFT JOIN asset a ON a.id = w.asset_id
-    WHERE w.id = wo;
+    WHERE w.id = ANY (wos);
 $$;
+
+CREATE FUNCTION wo_search_on_new_work_orders() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM wo_search_refresh(ARRAY(SELECT id FROM new_rows));
+    RETURN NULL;
+END $$;
 
 CREATE FUNCTION wo_search_on_work_order() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM wo_search_refresh(NEW.id);
+    PERFORM wo_search_refresh(ARRAY[NEW.id]);
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION wo_search_on_new_notes() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM wo_search_refresh(ARRAY(SELECT DISTINCT work_order_id FROM new_rows));
     RETURN NULL;
 END $$;
 
 CREATE FUNCTION wo_search_on_note() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP <> 'INSERT' THEN
-        PERFORM wo_search_refresh(OLD.work_order_id);
-    END IF;
-    IF TG_OP <> 'DELETE' THEN
-        PERFORM wo_search_refresh(NEW.work_order_id);
+    IF TG_OP = 'UPDATE' THEN
+        PERFORM wo_search_refresh(ARRAY[OLD.work_order_id, NEW.work_order_id]);
+    ELSE
+        PERFORM wo_search_refresh(ARRAY[OLD.work_order_id]);
     END IF;
     RETURN NULL;
 END $$;
 
 CREATE FUNCTION wo_search_on_asset() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM wo_search_refresh(w.id) FROM work_order w WHERE w.asset_id = NEW.id;
+    PERFORM wo_search_refresh(ARRAY(SELECT id FROM work_order WHERE asset_id = NEW.id));
     RETURN NULL;
 END $$;
 """
@@ -178,15 +189,24 @@ def _upgrade_postgresql() -> None:
         " doc tsvector NOT NULL)"
     )
     op.execute(PG_FUNCTIONS)
-    op.execute("SELECT wo_search_refresh(id) FROM work_order")
+    op.execute("SELECT wo_search_refresh(ARRAY(SELECT id FROM work_order))")
     op.execute("CREATE INDEX ix_wo_search_doc ON wo_search USING gin (doc)")
     op.execute("CREATE INDEX ix_asset_search ON asset USING gin (asset_search_doc(tag, name))")
     op.execute(
-        "CREATE TRIGGER wo_search_work_order AFTER INSERT OR UPDATE OF title, description, asset_id"
+        "CREATE TRIGGER wo_search_new_work_orders AFTER INSERT ON work_order"
+        " REFERENCING NEW TABLE AS new_rows"
+        " FOR EACH STATEMENT EXECUTE FUNCTION wo_search_on_new_work_orders()"
+    )
+    op.execute(
+        "CREATE TRIGGER wo_search_work_order AFTER UPDATE OF title, description, asset_id"
         " ON work_order FOR EACH ROW EXECUTE FUNCTION wo_search_on_work_order()"
     )
     op.execute(
-        "CREATE TRIGGER wo_search_note AFTER INSERT OR DELETE OR UPDATE OF body, work_order_id"
+        "CREATE TRIGGER wo_search_new_notes AFTER INSERT ON note REFERENCING NEW TABLE AS new_rows"
+        " FOR EACH STATEMENT EXECUTE FUNCTION wo_search_on_new_notes()"
+    )
+    op.execute(
+        "CREATE TRIGGER wo_search_note AFTER DELETE OR UPDATE OF body, work_order_id"
         " ON note FOR EACH ROW EXECUTE FUNCTION wo_search_on_note()"
     )
     op.execute(
@@ -231,10 +251,13 @@ def downgrade() -> None:
         return
     op.execute("DROP TRIGGER wo_search_asset ON asset")
     op.execute("DROP TRIGGER wo_search_note ON note")
+    op.execute("DROP TRIGGER wo_search_new_notes ON note")
     op.execute("DROP TRIGGER wo_search_work_order ON work_order")
+    op.execute("DROP TRIGGER wo_search_new_work_orders ON work_order")
     op.execute("DROP INDEX ix_asset_search")
     op.execute("DROP TABLE wo_search")
     op.execute(
-        "DROP FUNCTION wo_search_on_asset(), wo_search_on_note(), wo_search_on_work_order(),"
-        " wo_search_refresh(integer), asset_search_doc(text, text), wo_search_words(text)"
+        "DROP FUNCTION wo_search_on_asset(), wo_search_on_note(), wo_search_on_new_notes(),"
+        " wo_search_on_work_order(), wo_search_on_new_work_orders(), wo_search_refresh(integer[]),"
+        " asset_search_doc(text, text), wo_search_words(text)"
     )
