@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from sqlmodel import select
+from textual.worker import WorkerCancelled
 
 from tests.conftest import Site
 from tests.screens.conftest import AppFor
@@ -13,11 +16,18 @@ from wo_tui.widgets.paged_table import PagedTable
 
 
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    """Let workers finish and their results land (they may start more workers)."""
-    for _ in range(3):
+    """Let workers finish and their results land (they may start more workers), and a
+    table on the screen finish its first load; gives up after about 5 s."""
+    for _ in range(100):
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+        with contextlib.suppress(WorkerCancelled):
+            await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        tables = pilot.app.screen.query(PagedTable)
+        busy = any(w.is_running for w in pilot.app.workers if w.group != "poll")
+        if not busy and all(t.loaded for t in tables):
+            return
+        await pilot.pause(0.05)
 
 
 def board(pilot) -> PagedTable:  # type: ignore[no-untyped-def]

@@ -169,9 +169,9 @@ class BoardScreen(WoScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "approve", "Approve", id="board_approve"),
         Binding("r", "reject", "Reject", id="board_reject"),
-        Binding("d", "duplicate", "Duplicate", id="board_duplicate"),
+        Binding("d", "duplicate", "Duplicate of", id="board_duplicate"),
         Binding("s", "assign", "Assign", id="board_assign"),
-        Binding("u", "priority", "Urgency", id="board_priority"),
+        Binding("u", "priority", "Urgency/impact", id="board_priority"),
         Binding("c", "close_wo", "Close", id="board_close"),
         Binding("b", "send_back", "Send back", id="board_send_back"),
         Binding("x", "cancel_wo", "Cancel WO", id="board_cancel"),

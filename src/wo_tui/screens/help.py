@@ -56,6 +56,7 @@ class HelpScreen(WoModal):
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
+        own: list[tuple[str, str, bool]] = []
         local: list[tuple[str, str, bool]] = []
         everywhere: list[tuple[str, str, bool]] = []
         seen: set[tuple[str, str]] = set()
@@ -74,7 +75,13 @@ class HelpScreen(WoModal):
                 if b.binding.action == binding.action and k
             ]
             entry = (" ".join(dict.fromkeys(keys)) or key, binding.description, active.enabled)
-            (everywhere if active.node is self.app else local).append(entry)
+            if active.node is self.app:
+                everywhere.append(entry)
+            elif active.node is screen:
+                own.append(entry)
+            else:
+                local.append(entry)
+        local = own + local
         self.entries = local + everywhere
         for heading, entries in (("On this screen", local), ("Everywhere", everywhere)):
             table.add_row(Text(""), Text(""))

@@ -358,13 +358,16 @@ def _work_page(
 def _work_offset(
     s: Any, flt: BoardFilter, now: datetime, offset: int, limit: int
 ) -> list[BoardRow]:
-    q = (
-        _wo_columns()
+    """Rows from ``offset`` on (a jump into the middle): the offset walks the covering
+    board index for ids alone; only the page found is joined to names."""
+    ids = (
+        select(WorkOrder.id)
         .where(WorkOrder.status.in_(flt.statuses), *_wo_filters(flt, now))
         .order_by(WorkOrder.due_at, WorkOrder.id)
         .offset(offset)
         .limit(limit)
     )
+    q = _wo_columns().where(WorkOrder.id.in_(ids)).order_by(WorkOrder.due_at, WorkOrder.id)
     return [_wo_row(r) for r in s.execute(q)]
 
 

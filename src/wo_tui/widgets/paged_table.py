@@ -31,6 +31,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 from textual.worker import get_current_worker
 
 from wo_tui.errors import WoError
@@ -132,6 +133,7 @@ class PagedTable(ScrollView, can_focus=True):
     }
     """
     MAX_FETCH = 300
+    SCROLL_SETTLE = 0.03
     CACHE_LIMIT = 3000
 
     cursor: reactive[int] = reactive(0, always_update=False, repaint=False)
@@ -176,6 +178,7 @@ class PagedTable(ScrollView, can_focus=True):
         self._marks: dict[Hashable, Any] = {}
         self._loaded_once = False
         self._heal_pending = False
+        self._scroll_timer: Timer | None = None
         self._styles: dict[str, Style] = {}
         self._strips: dict[tuple[Any, ...], Strip] = {}
         self.minute: Callable[[], int] = lambda: 0
@@ -321,6 +324,7 @@ class PagedTable(ScrollView, can_focus=True):
             self._rows[start + i] = r
         self._evict()
         self.refresh()
+        self._ensure_visible()
         if self.cursor in range(start, start + limit):
             self.post_message(self.CursorMoved(self, self.current))
 
@@ -337,12 +341,15 @@ class PagedTable(ScrollView, can_focus=True):
         self._rows = {i: r for i, r in self._rows.items() if i in keep or i == self.cursor}
 
     def _ensure_visible(self) -> None:
-        """Fetch missing rows of the viewport (and a screen either side)."""
+        """Fetch missing rows of the viewport and two screens either side.
+
+        A run whose neighbour is still on its way waits for it (this is called again
+        when it lands), so that the run can be read by key rather than by offset."""
         if self._source is None or not self._loaded_once:
             return
         height = max(self.scrollable_content_region.height - 1, 1)
-        lo = max(self._top - height, 0)
-        hi = min(self._top + 2 * height, self._total)
+        lo = max(self._top - 2 * height, 0)
+        hi = min(self._top + 3 * height, self._total)
         missing = [i for i in range(lo, hi) if i not in self._rows and i not in self._loading]
         if not missing:
             return
@@ -355,6 +362,8 @@ class PagedTable(ScrollView, can_focus=True):
         for a, b in runs:
             after = self._rows[a - 1].key if a - 1 in self._rows else None
             before = self._rows[b].key if after is None and b in self._rows else None
+            if after is None and before is None and (a - 1 in self._loading or b in self._loading):
+                continue
             self._loading.update(range(a, b))
             self._fetch_worker(self._source, self._generation, a, b - a, after, before)
 
@@ -383,8 +392,11 @@ class PagedTable(ScrollView, can_focus=True):
             self.post_message(self.CursorMoved(self, self.current))
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        """A dragged scrollbar passes thousands of rows: fetch where it stops."""
         super().watch_scroll_y(old_value, new_value)
-        self._ensure_visible()
+        if self._scroll_timer is not None:
+            self._scroll_timer.stop()
+        self._scroll_timer = self.set_timer(self.SCROLL_SETTLE, self._ensure_visible)
 
     def on_resize(self, event: Resize) -> None:
         self.virtual_size = Size(event.size.width, self._total + 1)
