@@ -32,9 +32,12 @@ Reports are then run at 2026-04-10 12:00 over March 2026.
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -43,7 +46,7 @@ from wo_tui import clock
 from wo_tui.domain import admin, pm
 from wo_tui.domain import services as sv
 from wo_tui.domain.reports import Period
-from wo_tui.store.db import Store
+from wo_tui.store.db import Store, open_store
 
 NOW = datetime(2026, 4, 10, 12, 0, tzinfo=UTC)
 MARCH = Period.of(date(2026, 3, 1), date(2026, 3, 31))
@@ -247,8 +250,35 @@ def build_history(store: Store) -> History:
     return History(store, wo)
 
 
+@pytest.fixture(scope="session")
+def history_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    """The SQLite history built once per session; each test gets a copy of the file."""
+    path = tmp_path_factory.mktemp("history") / "wo.db"
+    store = open_store(str(path), create=True)
+    try:
+        wo = build_history(store).wo
+    finally:
+        store.close()
+        clock.freeze(None)
+    raw = sqlite3.connect(path)
+    try:
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        raw.close()
+    return path, wo
+
+
 @pytest.fixture
-def history(store: Store) -> Iterator[History]:
-    h = build_history(store)
+def history(backend: str, db_url: str, request: pytest.FixtureRequest) -> Iterator[History]:
+    if backend == "sqlite":
+        template, wo = request.getfixturevalue("history_template")
+        shutil.copyfile(template, db_url)
+        store = open_store(db_url)
+        clock.freeze(NOW)
+        h = History(store, dict(wo))
+    else:
+        store = open_store(db_url, create=True)
+        h = build_history(store)
     yield h
+    store.close()
     clock.freeze(None)
