@@ -123,3 +123,28 @@ async def test_logged_labour_can_be_removed_from_the_form(site: Any, make: Any) 
         assert "no time logged yet" in str(labour.get_option_at_index(0).prompt)
     with site.store.read() as s:
         assert s.exec(select(LabourEntry)).first() is None
+
+
+async def test_stale_closeout_is_refused_keeps_the_form_and_goes_through_after(
+    site: Any, make: Any
+) -> None:
+    number = started_work(site)
+    sv.log_labour(site.tech, number, 30)
+    app = make(site.tech)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_closeout(app, pilot, number)
+        await pilot.press(*"Tightened gland", "tab", *"leak", "enter", *"adj", "enter")
+        await pilot.press(*["tab"] * 6, "space")  # past labour and parts: no parts used
+        sv.set_priority(site.dispatcher, number, 1, 1)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith(f"WO-{number:06d} was changed by dana at") for m in messages)
+        assert isinstance(app.screen, CloseoutScreen)
+        assert app.screen.query_one("#resolution").text == "Tightened gland"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, CloseoutScreen)
+    with site.store.read() as s:
+        wo = s.exec(select(WorkOrder).where(WorkOrder.number == number)).one()
+    assert wo.status == lc.COMPLETED and wo.no_parts_used and wo.remedy_code == "ADJ"
