@@ -186,3 +186,26 @@ async def test_change_elsewhere_appears_without_a_keypress(site: Any, make: Any)
             if "seal batch" in shown(app, "#timeline"):
                 break
         assert "seal batch was faulty" in shown(app, "#timeline")
+
+
+async def test_send_back_with_reason_and_note_from_detail(site: Any, make: Any) -> None:
+    number = completed_work(site)
+    app = make(site.dispatcher)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(DetailScreen(number))
+        await settle(pilot)
+        await pilot.press("b", "enter")  # an empty reason is not accepted
+        await settle(pilot)
+        await pilot.press(*"Still dripping at the gland", "enter")
+        await settle(pilot)
+        assert "in progress" in shown(app, "#fields")
+        assert "Sent back: Still dripping at the gland" in shown(app, "#fields")
+        await pilot.press("n", *"Spare gland packing is in store 3 [/]", "enter")
+        await settle(pilot)
+        assert "Spare gland packing is in store 3 [/]" in shown(app, "#timeline")
+    with site.store.read() as s:
+        wo = s.exec(select(WorkOrder).where(WorkOrder.number == number)).one()
+        notes = s.exec(select(Note).where(Note.work_order_id == wo.id)).all()
+    assert wo.status == lc.IN_PROGRESS and wo.send_back_reason == "Still dripping at the gland"
+    assert notes[-1].body == "Spare gland packing is in store 3 [/]"
