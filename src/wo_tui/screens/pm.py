@@ -197,9 +197,9 @@ class PMScreen(WoScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new", "New", id="pm_new"),
         Binding("e", "edit", "Edit", id="pm_edit"),
-        Binding("p", "pause", "Pause/resume", id="pm_pause"),
-        Binding("x", "skip", "Skip next", id="pm_skip"),
-        Binding("w", "generate", "Generate due", id="pm_generate"),
+        Binding("p", "pause", "Pause", id="pm_pause"),
+        Binding("x", "skip", "Skip", id="pm_skip"),
+        Binding("w", "generate", "Generate", id="pm_generate"),
         Binding("j", "cursor('down')", "Down", id="pm_down", show=False),
         Binding("k", "cursor('up')", "Up", id="pm_up", show=False),
     ]
