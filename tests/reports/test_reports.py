@@ -41,6 +41,18 @@ def test_backlog(history: History) -> None:
     # Open at the end of March: 12 requested before Apr 1 (all but w13) minus 6 finished
     # in time (w1, w2, w5 cancelled, w11, pm6, pm8).
     assert r.series == [("2026-03", 6.0)]
+    # Month ends from December: w12 (Dec), + w14 (Feb), 6 at March's end; by Apr 10
+    # w13 opened and w3 finished. A period starting mid-February starts with February.
+    wide = rp.backlog(history.store, rp.Period.of(date(2025, 12, 1), date(2026, 4, 10)))
+    assert wide.series == [
+        ("2025-12", 1.0),
+        ("2026-01", 1.0),
+        ("2026-02", 2.0),
+        ("2026-03", 6.0),
+        ("2026-04", 6.0),
+    ]
+    mid = rp.backlog(history.store, rp.Period.of(date(2026, 2, 15), date(2026, 4, 10)))
+    assert mid.series == wide.series[2:]
 
 
 def test_overdue(history: History) -> None:

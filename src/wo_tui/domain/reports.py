@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, case, cast, func, literal, select, union_all
+from sqlalchemy import Float, case, cast, func, literal, literal_column, select, union_all
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -254,35 +254,37 @@ def _month_ends(period: Period) -> list[str]:
 def _backlog_trend(
     s: Session, dialect: str, period: Period, site_id: int | None
 ) -> list[tuple[str, float]]:
-    """Open work at each month end: two grouped counts, summed over months."""
+    """Open work at each month end, from one scan grouped by (month requested, month
+    finished), with everything before the first month folded into 'before'."""
+    start = datetime(period.since.year, period.since.month, 1, tzinfo=UTC)
     finished_at = func.coalesce(WorkOrder.completed_at, WorkOrder.cancelled_at)
-    opened = dict(
-        s.execute(
-            _on_site(
-                select(month_of(dialect, WorkOrder.requested_at), func.count())
-                .where(col(WorkOrder.requested_at) < period.until)
-                .group_by(month_of(dialect, WorkOrder.requested_at)),
-                site_id,
-            )
-        ).all()
+    before, still_open = literal_column("'before'"), literal_column("'open'")
+    requested = scan(dialect, WorkOrder.requested_at)
+    req_month = case((requested < start, before), else_=month_of(dialect, WorkOrder.requested_at))
+    fin_month = case(
+        (finished_at.is_(None) | (finished_at >= period.until), still_open),
+        (finished_at < start, before),
+        else_=month_of(dialect, finished_at),
     )
-    finished = dict(
-        s.execute(
-            _on_site(
-                select(month_of(dialect, finished_at), func.count())
-                .where(finished_at < period.until)
-                .group_by(month_of(dialect, finished_at)),
-                site_id,
-            )
-        ).all()
+    q = (
+        select(req_month, fin_month, func.count())
+        .where(requested < period.until)
+        # By position: PostgreSQL matches GROUP BY expressions textually, parameters included.
+        .group_by(literal_column("1"), literal_column("2"))
     )
-    months = _month_ends(period)
-    first = months[0]
-    open_now = sum(n for m, n in opened.items() if m < first) - sum(
-        n for m, n in finished.items() if m < first
-    )
+    opened: dict[str, int] = {}
+    finished: dict[str, int] = {}
+    open_at_start = 0
+    for req, fin, n in s.execute(_on_site(q, site_id)).all():
+        if req == "before":
+            open_at_start += 0 if fin == "before" else n
+        else:
+            opened[req] = opened.get(req, 0) + n
+        if fin not in ("before", "open"):
+            finished[fin] = finished.get(fin, 0) + n
     series = []
-    for m in months:
+    open_now = open_at_start
+    for m in _month_ends(period):
         open_now += opened.get(m, 0) - finished.get(m, 0)
         series.append((m, float(open_now)))
     return series
