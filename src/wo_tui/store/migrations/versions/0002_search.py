@@ -11,6 +11,10 @@ index, and an expression index on ``asset``. Both see the same words: runs of
 letters and digits, lower-cased, with a tag also indexed without its punctuation
 ("P-101" -> "p", "101", "p101"), so the two backends find the same rows.
 
+On PostgreSQL the indexing function is PL/pgSQL, which keeps its query plans for
+the session: a SQL-language function is planned again on every call, and a trigger
+calls it once per inserted row when a driver sends a batch row by row.
+
 Also seeds the WO/REQ counters so two first writers on a new PostgreSQL database
 cannot both try to create the counter row.
 """
@@ -130,7 +134,8 @@ RETURN setweight(to_tsvector('simple'::regconfig,
     || setweight(to_tsvector('simple'::regconfig, wo_search_words(name)), 'B');
 
 CREATE FUNCTION wo_search_refresh(wos integer[]) RETURNS void
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+BEGIN
     DELETE FROM wo_search WHERE work_order_id = ANY (wos);
     INSERT INTO wo_search (work_order_id, doc)
     SELECT w.id,
@@ -144,7 +149,7 @@ LANGUAGE sql AS $$
                 WHERE n.work_order_id = w.id), {INDEXED_CHARS}))), 'D')
     FROM work_order w LEFT JOIN asset a ON a.id = w.asset_id
     WHERE w.id = ANY (wos);
-$$;
+END $$;
 
 CREATE FUNCTION wo_search_on_new_work_orders() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
