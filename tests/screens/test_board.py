@@ -60,7 +60,7 @@ async def test_board_lists_requests_then_work_by_breach(board_site, app_for: App
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         labels = [r.label for r in board(pilot).rows_loaded()]
-        assert labels[:2] == ["REQ-000003", "REQ-000004"]
+        assert labels[:2] == ["REQ-000004", "REQ-000003"]
         assert len(labels) == 2 + 6
         dues = [r.due_at for r in board(pilot).rows_loaded()[2:]]
         assert dues == sorted(dues)

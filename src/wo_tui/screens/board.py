@@ -132,7 +132,7 @@ class BoardSource:
         return queries.board_last(self.store, self.flt, self.now, limit)
 
     def locate(self, row: BoardRow) -> tuple[int, BoardRow] | None:
-        fresh = queries.board_row(self.store, row.kind, row.number)
+        fresh = queries.board_row(self.store, self.flt, row.kind, row.number)
         if fresh is None:
             return None
         section, ts, ident = fresh.key
@@ -196,6 +196,7 @@ class BoardScreen(WoScreen):
         self._key_signature: object = None
         self._keys_timer: Timer | None = None
         self.flt = BoardFilter()
+        """Set with the site's response targets on mount."""
         self.source: BoardSource | None = None
         self._filter_timer: Timer | None = None
 
@@ -221,7 +222,7 @@ class BoardScreen(WoScreen):
 
     def on_mount(self) -> None:
         self.table.minute = minute_now
-        self._apply_filter(self.flt)
+        self._apply_filter(self._no_filter())
         self.table.focus()
 
     # ------------------------------------------------------------ data
@@ -233,6 +234,10 @@ class BoardScreen(WoScreen):
         line = self.query_one("#filter-line", Static)
         line.update(Text(f"Filter: {flt.describe()}  (escape clears)") if flt.active else "")
         line.display = flt.active
+
+    def _no_filter(self) -> BoardFilter:
+        hours = self.ctx.settings.sla.hours
+        return BoardFilter(reply_hours=tuple((p, hours[p][0]) for p in sorted(hours)))
 
     def reload(self) -> None:
         self.table.reload()
@@ -563,7 +568,7 @@ class BoardScreen(WoScreen):
         box = self.query_one("#filter", Input)
         box.value = ""
         box.remove_class("shown")
-        self._apply_filter(BoardFilter())
+        self._apply_filter(self._no_filter())
         self.table.focus()
 
     def action_back(self) -> None:

@@ -95,6 +95,9 @@ class BoardFilter:
     team_name: str = ""
     site_id: int | None = None
     site_name: str = ""
+    reply_hours: tuple[tuple[int, float], ...] | None = field(default=None, compare=False)
+    """Priority -> response target in hours: requests are ordered by when their reply
+    is due. Not part of what the dispatcher filtered on."""
 
     @property
     def active(self) -> bool:
@@ -274,6 +277,36 @@ def _wo_row(r: Any) -> BoardRow:
     )
 
 
+def _reply_due(s: Any, flt: BoardFilter) -> Any:
+    """When each request's response target passes (its time to breach), as SQL; the
+    submission time when no targets are given. Requests awaiting triage are few, so
+    this orders them without an index."""
+    if not flt.reply_hours:
+        return WorkRequest.submitted_at
+    seconds = case(
+        *((WorkRequest.priority == p, int(h * 3600)) for p, h in flt.reply_hours), else_=0
+    )
+    if s.get_bind().dialect.name == "sqlite":
+        return func.datetime(WorkRequest.submitted_at, func.printf("+%d seconds", seconds))
+    return WorkRequest.submitted_at + func.make_interval(0, 0, 0, 0, 0, 0, seconds)
+
+
+def _req_select(s: Any, flt: BoardFilter) -> tuple[Select[Any], Any]:
+    due = _reply_due(s, flt)
+    q = select(
+        WorkRequest.id,
+        WorkRequest.number,
+        WorkRequest.priority,
+        WorkRequest.title,
+        WorkRequest.submitted_at,
+        WorkRequest.urgency,
+        WorkRequest.impact,
+        Asset.tag,
+        due.label("reply_due"),
+    ).outerjoin(Asset, Asset.id == WorkRequest.asset_id)
+    return q, due
+
+
 def _req_row(r: Any) -> BoardRow:
     return BoardRow(
         kind="request",
@@ -288,7 +321,7 @@ def _req_row(r: Any) -> BoardRow:
         row_id=r.id,
         urgency=r.urgency,
         impact=r.impact,
-        sort=(REQUESTS, r.submitted_at, r.id),
+        sort=(REQUESTS, r.reply_due, r.id),
         submitted_at=r.submitted_at,
     )
 
@@ -299,27 +332,15 @@ def _requests_page(
     if not flt.shows_requests:
         return []
     backward = before is not None and after is None
-    q = (
-        select(
-            WorkRequest.id,
-            WorkRequest.number,
-            WorkRequest.priority,
-            WorkRequest.title,
-            WorkRequest.submitted_at,
-            WorkRequest.urgency,
-            WorkRequest.impact,
-            Asset.tag,
-        )
-        .outerjoin(Asset, Asset.id == WorkRequest.asset_id)
-        .where(*_req_filters(flt))
-    )
-    seek = _seek(WorkRequest.submitted_at, WorkRequest.id, after or before, not backward, REQUESTS)
+    q, due = _req_select(s, flt)
+    q = q.where(*_req_filters(flt))
+    seek = _seek(due, WorkRequest.id, after or before, not backward, REQUESTS)
     if seek is not None:
         q = q.where(seek)
     if backward:
-        q = q.order_by(WorkRequest.submitted_at.desc(), WorkRequest.id.desc())
+        q = q.order_by(due.desc(), WorkRequest.id.desc())
     else:
-        q = q.order_by(WorkRequest.submitted_at, WorkRequest.id)
+        q = q.order_by(due, WorkRequest.id)
     rows = [_req_row(r) for r in s.execute(q.offset(offset).limit(limit))]
     return rows[::-1] if backward else rows
 
@@ -462,7 +483,7 @@ def board_position(store: Store, flt: BoardFilter, now: datetime, row: BoardRow)
             if not flt.shows_requests:
                 return 0
             q = select(func.count()).select_from(WorkRequest).where(*_req_filters(flt))
-            seek = _seek(WorkRequest.submitted_at, WorkRequest.id, row.key, False, REQUESTS)
+            seek = _seek(_reply_due(s, flt), WorkRequest.id, row.key, False, REQUESTS)
             assert seek is not None
             return int(s.execute(q.where(seek)).scalar_one())
         requests = (
@@ -485,23 +506,13 @@ def board_position(store: Store, flt: BoardFilter, now: datetime, row: BoardRow)
         return int(requests) + before
 
 
-def board_row(store: Store, kind: str, number: int) -> BoardRow | None:
+def board_row(store: Store, flt: BoardFilter, kind: str, number: int) -> BoardRow | None:
     """One row fresh from the database (to follow it after it changed)."""
     with store.read() as s:
         if kind == "request":
+            q, _ = _req_select(s, flt)
             r = s.execute(
-                select(
-                    WorkRequest.id,
-                    WorkRequest.number,
-                    WorkRequest.priority,
-                    WorkRequest.title,
-                    WorkRequest.submitted_at,
-                    WorkRequest.urgency,
-                    WorkRequest.impact,
-                    Asset.tag,
-                )
-                .outerjoin(Asset, Asset.id == WorkRequest.asset_id)
-                .where(WorkRequest.number == number, WorkRequest.status == lc.REQ_NEW)
+                q.where(WorkRequest.number == number, WorkRequest.status == lc.REQ_NEW)
             ).first()
             return _req_row(r) if r is not None else None
         r = s.execute(_wo_columns().where(WorkOrder.number == number)).first()
