@@ -147,7 +147,7 @@ class DetailScreen(WoScreen):
                 yield Static("", id="fields")
                 yield Static("", id="overdue")
                 yield Static("", id="sla")
-                yield Static("Linked work", classes="caption")
+                yield Static("Linked work (tab, then enter opens)", classes="caption")
                 yield OptionList(id="linked", compact=True)
                 yield Static("Description", classes="caption")
                 yield Static("", id="description")
@@ -338,8 +338,10 @@ class DetailScreen(WoScreen):
             )
         if not rows:
             linked.add_option(Option(Content("none"), disabled=True))
-        elif highlighted is not None and highlighted < len(rows):
-            linked.highlighted = highlighted
+        else:
+            linked.highlighted = (
+                highlighted if highlighted is not None and highlighted < len(rows) else 0
+            )
 
     @on(OptionList.OptionSelected, "#linked")
     def _open_linked(self, event: OptionList.OptionSelected) -> None:

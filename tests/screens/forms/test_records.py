@@ -209,3 +209,27 @@ async def test_send_back_with_reason_and_note_from_detail(site: Any, make: Any) 
         notes = s.exec(select(Note).where(Note.work_order_id == wo.id)).all()
     assert wo.status == lc.IN_PROGRESS and wo.send_back_reason == "Still dripping at the gland"
     assert notes[-1].body == "Spare gland packing is in store 3 [/]"
+
+
+async def test_parent_and_follow_up_open_by_keys(site: Any, make: Any) -> None:
+    number = completed_work(site)
+    follow_up = sv.create_work_order(
+        site.dispatcher, title="Check alignment", description="After the seal", parent=number
+    )
+    app = make(site.dispatcher)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(DetailScreen(number))
+        await settle(pilot)
+        assert "follow-up WO-000002" in str(
+            app.screen.query_one("#linked").get_option_at_index(0).prompt
+        )
+        await pilot.press("tab", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen) and app.screen.number == follow_up.number
+        await pilot.press("P")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen) and app.screen.number == number
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen) and app.screen.number == number
