@@ -13,6 +13,9 @@ from tests.screens.test_board import settle
 
 SIZES = [(80, 24), (120, 40)]
 
+pytestmark = pytest.mark.sqlite_only
+"""Pictures of the screens, not of a backend: taken once, on SQLite."""
+
 
 async def _ready(pilot) -> None:  # type: ignore[no-untyped-def]
     await settle(pilot)
