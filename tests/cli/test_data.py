@@ -23,7 +23,8 @@ from wo_tui.domain import lifecycle as lc
 from wo_tui.domain.audit import verify
 from wo_tui.domain.exporting import COLUMNS, neutralise
 from wo_tui.store.db import open_store
-from wo_tui.store.models import LabourEntry, PartUsage, User, WorkOrder, WorkRequest
+from wo_tui.store.models import LabourEntry, Note, PartUsage, User, WorkOrder, WorkRequest
+from wo_tui.store.search import search_work_orders
 
 
 def _work(cli: Cli, description: str) -> str:
@@ -210,6 +211,11 @@ def test_demo_is_realistic_consistent_and_repeatable(tmp_path: Path) -> None:
         if w.kind == lc.FOLLOW_UP:
             assert w.parent_id is not None
     assert verify(store).ok
+    with store.read() as s:
+        noted = set(s.exec(select(Note.work_order_id).where(col(Note.body).contains("Vendor"))))
+    hits = search_work_orders(store, "vendor engineer booked", limit=1000)
+    assert noted and {h.number for h in hits} >= {w.number for w in wos if w.id in noted}
+    assert wos[-1].number in {h.number for h in search_work_orders(store, wos[-1].title)}
     store.close()
 
     def fingerprint(db: Path) -> list[tuple]:

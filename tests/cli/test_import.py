@@ -14,6 +14,7 @@ from wo_tui.domain.audit import verify
 from wo_tui.domain.views import work_order_detail
 from wo_tui.store.db import open_store
 from wo_tui.store.models import Asset, AuditEvent, WorkOrder, WorkRequest
+from wo_tui.store.search import search_work_orders
 
 REQUESTS = """requester,description,urgency,impact,asset,source,contact,submitted_at
 Line 1,Pump P-101 noisy,2,2,P-101,operator,ext 2201,2026-02-27T08:15
@@ -92,6 +93,9 @@ def test_import_history_with_labour_and_parts(cli: Cli, tmp_path: Path) -> None:
     assert second.closed_at == second.completed_at
     report = verify(store)
     assert report.ok, [m.sentence() for m in report.mismatches]
+    # Indexed for search in bulk (the trigger is set aside during the insert).
+    assert [h.number for h in search_work_orders(store, "seal leak")] == [1]
+    assert [h.number for h in search_work_orders(store, "filter")] == [2]
     store.close()
     assert "WO-000003" in cli("approve", _request_number(cli)).out
 
