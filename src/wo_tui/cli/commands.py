@@ -64,7 +64,8 @@ def team_add(state: CliState, name: str, capacity: str) -> None:
 
 
 def _capacity_minutes(value: str) -> int:
-    """Hours a week (``152``, ``152.5`` or ``152:30``); far above one labour entry's 24 h."""
+    """Hours a week (``152``, ``152.5`` or ``152:30``): not ``parse_minutes``, which
+    refuses more than one day because it reads a single labour entry."""
     raw = value.strip()
     try:
         if ":" in raw:
