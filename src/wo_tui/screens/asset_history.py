@@ -78,6 +78,9 @@ class AssetHistoryScreen(WoScreen):
         )
 
     def _show(self, h: AssetHistory) -> None:
+        """Redrawn only when it changed, so the cursor and scroll stay put."""
+        if h == self.history:
+            return
         self.history = h
         rel = h.reliability
         availability = "-" if rel.availability is None else f"{rel.availability:.1%}"

@@ -215,6 +215,9 @@ class CloseoutScreen(WoScreen):
         )
 
     def _got_target(self, target: CloseoutTarget) -> None:
+        """Redrawn only when it changed, so a change elsewhere does not move the highlight."""
+        if target == self.target:
+            return
         if self.target is None:
             self.query_one("#form").scroll_home(animate=False)
         self.target = target

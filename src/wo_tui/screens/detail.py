@@ -186,6 +186,9 @@ class DetailScreen(WoScreen):
         )
 
     def _show(self, d: WorkOrderDetail) -> None:
+        """Redrawn only when it changed: others' changes elsewhere arrive every second."""
+        if d == self.detail:
+            return
         self.detail = d
         self.sub_title = d.label
         self.query_one("#columns").remove_class("-pending")

@@ -305,6 +305,7 @@ class IntakeScreen(WoScreen):
     def __init__(self) -> None:
         super().__init__()
         self._submitting = False
+        self._locations: list[tuple[int, str]] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -383,6 +384,11 @@ class IntakeScreen(WoScreen):
         self._check_duplicates()
 
     def _got_locations(self, locations: list[tuple[int, str]]) -> None:
+        """Rebuilt only when the list changed: a busy site changes something every second,
+        and rebuilding would close the list under the person choosing from it."""
+        if locations == self._locations:
+            return
+        self._locations = locations
         select = self.query_one("#location", Select)
         current = select.value
         select.set_options([(Text(clean_line(path)), loc_id) for loc_id, path in locations])
