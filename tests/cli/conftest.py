@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sitebuilder import FROZEN, build_site
 
-from tests.conftest import FROZEN, build_site
 from wo_tui import clock
 from wo_tui.cli import main
 from wo_tui.store.db import open_store
