@@ -9,6 +9,7 @@ from tests.screens.conftest import AppFor
 from tests.screens.test_board import settle, work_order
 from wo_tui.domain import lifecycle as lc
 from wo_tui.domain import services as sv
+from wo_tui.screens.queue import QueueScreen
 from wo_tui.store.models import LabourEntry, Note, PartUsage
 from wo_tui.widgets.paged_table import PagedTable
 
@@ -101,3 +102,20 @@ async def test_dispatcher_opens_someones_queue(board_site, app_for: AppFor, site
         await settle(pilot)
         numbers = {r.number for r in queue(pilot).rows_loaded()}
         assert n["open"] in numbers and n["on_hold"] in numbers
+
+
+async def test_complete_opens_the_closeout_form(board_site, app_for: AppFor) -> None:
+    site, n = board_site
+    async with app_for(site.tech).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await goto(pilot, f"WO-{n['assigned']:06d}")
+        assert pilot.app.screen.check_action("complete", ()) is None
+        await goto(pilot, f"WO-{n['in_progress']:06d}")
+        await pilot.press("c")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert type(screen).__name__ == "CloseoutScreen"
+        assert screen.number == n["in_progress"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, QueueScreen)
