@@ -29,11 +29,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from _common import summary
+from _common import log, summary
 
 QUERY = "pump service"
 SEARCH_LENGTHS = (1, 3, 8)
-TIMEOUT = 30.0
+TIMEOUT = 10.0
 EVENTS: list[tuple[str, float, float]] = []
 """("data" | "paint_start" | "paint_end", wall clock, process CPU time), recorded by the
 hooks below."""
@@ -108,6 +108,7 @@ async def timed_key(app: Any, key: str, char: str | None, ready: Callable[[], bo
     deadline = began + TIMEOUT
     while not ready():
         if time.perf_counter() > deadline:
+            log(f"{key}: what it waits for never happened; {_state(app)}")
             return MISSED
         await asyncio.sleep(POLL)
     data = [t for kind, t, _ in EVENTS[mark:] if kind == "data"]
@@ -120,8 +121,25 @@ async def timed_key(app: Any, key: str, char: str | None, ready: Callable[[], bo
                 if ends:
                     return (ends[0][0] - began) * 1000, (ends[0][1] - began_cpu) * 1000
         if time.perf_counter() > deadline:
+            log(f"{key}: no refresh after the data arrived; {_state(app)}")
             return MISSED
         await asyncio.sleep(POLL)
+
+
+def _state(app: Any) -> str:
+    table = getattr(app.screen, "table", None)
+    if table is None:
+        return f"screen {type(app.screen).__name__}"
+    top = round(table.scroll_offset.y)
+    height = max(table.scrollable_content_region.height - 1, 1)
+    missing = [i for i in range(top, min(top + height, table.total)) if i not in table._rows]
+    return (
+        f"cursor {table.cursor} of {table.total}, top {top}, height {height}, "
+        f"generation {table._generation} applied {getattr(table, 'bench_applied', None)}, "
+        f"missing {missing[:5]}{'...' if len(missing) > 5 else ''}, loading {len(table._loading)}"
+        f" {sorted(table._loading)[:3]}..., workers "
+        + ", ".join(f"{w.group}:{w.state.name}" for w in app.workers)
+    )
 
 
 async def settle(app: Any, table: Any) -> None:
@@ -175,26 +193,30 @@ async def board_keys(app: Any, runs: int) -> dict[str, list[Timing]]:
                 lambda: table.cursor == table.total - 1 and table_complete(table),
             )
         )
-        await asyncio.sleep(0.1)
+        await settle(app, table)
         row = table.current
-        times["open_detail"].append(
-            await timed_key(
-                app,
-                "enter",
-                None,
-                lambda number=row.number: (
-                    isinstance(app.screen, DetailScreen)
-                    and app.screen.detail is not None
-                    and app.screen.detail.number == number
-                ),
+        if row is None or row.is_request:
+            times["open_detail"].append(MISSED)
+            times["back"].append(MISSED)
+        else:
+            times["open_detail"].append(
+                await timed_key(
+                    app,
+                    "enter",
+                    None,
+                    lambda number=row.number: (
+                        isinstance(app.screen, DetailScreen)
+                        and app.screen.detail is not None
+                        and app.screen.detail.number == number
+                    ),
+                )
             )
-        )
-        await asyncio.sleep(0.2)
-        times["back"].append(
-            await timed_key(
-                app, "escape", None, lambda: app.screen is board and table_complete(table)
+            await asyncio.sleep(0.2)
+            times["back"].append(
+                await timed_key(
+                    app, "escape", None, lambda: app.screen is board and table_complete(table)
+                )
             )
-        )
         await asyncio.sleep(0.1)
         times["home"].append(
             await timed_key(app, "home", None, lambda: table.cursor == 0 and table_complete(table))
@@ -295,6 +317,7 @@ async def main_async(db: Path, runs: int, size: tuple[int, int]) -> dict[str, An
         await pilot.pause()
     out["keys"] = summaries(keys)
     out["keys_all"] = summaries({"all": [x for v in keys.values() for x in v]})["all"]
+    out["keys_missed"] = sum(1 for v in keys.values() for w, _ in v if w != w)
     out["board_search"] = summaries(search)
     out["search"] = summaries(direct_search(ctx.store, max(5, runs * 2)))
     ctx.store.close()

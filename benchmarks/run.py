@@ -45,7 +45,7 @@ class Plan:
     def of(cls, quick: bool) -> Plan:
         if quick:
             return cls(1, 1, 3, 500, 1, 1, 0)
-        return cls(5, 5, 30, 20_000, 3, 100, 40)
+        return cls(5, 3, 30, 20_000, 2, 100, 40)
 
 
 def _git() -> dict[str, Any]:
@@ -180,6 +180,7 @@ def rows_of(result: dict[str, Any]) -> list[tuple[str, str, dict[int, float | No
         line(f"key {name}", "ms", lambda r, k=name: r["ui"]["keys"][k]["wall"]["median"])
     line("key, all (median)", "ms", lambda r: r["ui"]["keys_all"]["wall"]["median"])
     line("key, all (median CPU time)", "ms", lambda r: r["ui"]["keys_all"]["cpu"]["median"])
+    line("keys never repainted within 10 s", "", lambda r: r["ui"]["keys_missed"])
     for n in (1, 3, 8):
         line(
             f"search {n} chars (store)",
