@@ -250,3 +250,45 @@ def test_unreachable_server_and_missing_database_are_one_sentence(pg_server: PgS
         open_store("postgresql://postgres@127.0.0.1:1/test")
     with pytest.raises(StoreError, match="no such database"):
         open_store(pg_server.url_for("wo_test_does_not_exist"))
+
+
+def test_concurrent_notes_on_one_work_order_are_both_indexed(pg_store: Store) -> None:
+    """Written straight to the table (not through the services, which also lock the
+    work order): the index must not lose either note nor fail on its own row."""
+    site = build_site(pg_store)
+    req = sv.submit_request(
+        site.requester, requester="Rita", description="Pump leaking", urgency=2, impact=2
+    )
+    wo = sv.approve_request(site.dispatcher, req.number)
+    with pg_store.read() as s:
+        wo_id = s.exec(select(WorkOrder.id).where(WorkOrder.number == wo.number)).one()
+    now = clock.now()
+
+    def note(conn: Any, body: str) -> None:
+        conn.execute(
+            Note.__table__.insert().values(
+                work_order_id=wo_id, author_id=site.tech.actor.id, created_at=now, body=body
+            )
+        )
+
+    with pg_store.engine.connect() as first:
+        note(first, "gearbox")
+        second_done: list[BaseException | None] = []
+
+        def second() -> None:
+            try:
+                with pg_store.engine.begin() as conn:
+                    note(conn, "impeller")
+                second_done.append(None)
+            except BaseException as exc:
+                second_done.append(exc)
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(0.5)
+        assert thread.is_alive(), "the second writer should wait for the first"
+        first.commit()
+    thread.join()
+    assert second_done == [None]
+    assert [h.number for h in search_work_orders(pg_store, "gearbox")] == [wo.number]
+    assert [h.number for h in search_work_orders(pg_store, "impeller")] == [wo.number]

@@ -13,7 +13,10 @@ letters and digits, lower-cased, with a tag also indexed without its punctuation
 
 On PostgreSQL the indexing function is PL/pgSQL, which keeps its query plans for
 the session: a SQL-language function is planned again on every call, and a trigger
-calls it once per inserted row when a driver sends a batch row by row.
+calls it once per inserted row when a driver sends a batch row by row. A note or
+asset change first locks the work orders it re-indexes, so two writers touching one
+work order queue up and the second builds its document from what the first
+committed (READ COMMITTED takes a new snapshot per statement); an upsert writes it.
 
 Also seeds the WO/REQ counters so two first writers on a new PostgreSQL database
 cannot both try to create the counter row.
@@ -133,10 +136,12 @@ RETURN setweight(to_tsvector('simple'::regconfig,
                              wo_search_words(tag || ' ' || {_compact("tag")})), 'A')
     || setweight(to_tsvector('simple'::regconfig, wo_search_words(name)), 'B');
 
-CREATE FUNCTION wo_search_refresh(wos integer[]) RETURNS void
+CREATE FUNCTION wo_search_refresh(wos integer[], lock boolean) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    DELETE FROM wo_search WHERE work_order_id = ANY (wos);
+    IF lock THEN
+        PERFORM 1 FROM work_order WHERE id = ANY (wos) ORDER BY id FOR NO KEY UPDATE;
+    END IF;
     INSERT INTO wo_search (work_order_id, doc)
     SELECT w.id,
            setweight(to_tsvector('simple', wo_search_words(w.title)), 'A')
@@ -148,40 +153,41 @@ BEGIN
                (SELECT string_agg(n.body, ' ' ORDER BY n.id) FROM note n
                 WHERE n.work_order_id = w.id), {INDEXED_CHARS}))), 'D')
     FROM work_order w LEFT JOIN asset a ON a.id = w.asset_id
-    WHERE w.id = ANY (wos);
+    WHERE w.id = ANY (wos)
+    ON CONFLICT (work_order_id) DO UPDATE SET doc = EXCLUDED.doc;
 END $$;
 
 CREATE FUNCTION wo_search_on_new_work_orders() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM wo_search_refresh(ARRAY(SELECT id FROM new_rows));
+    PERFORM wo_search_refresh(ARRAY(SELECT id FROM new_rows), false);
     RETURN NULL;
 END $$;
 
 CREATE FUNCTION wo_search_on_work_order() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM wo_search_refresh(ARRAY[NEW.id]);
+    PERFORM wo_search_refresh(ARRAY[NEW.id], false);
     RETURN NULL;
 END $$;
 
 CREATE FUNCTION wo_search_on_new_notes() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM wo_search_refresh(ARRAY(SELECT DISTINCT work_order_id FROM new_rows));
+    PERFORM wo_search_refresh(ARRAY(SELECT DISTINCT work_order_id FROM new_rows), true);
     RETURN NULL;
 END $$;
 
 CREATE FUNCTION wo_search_on_note() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'UPDATE' THEN
-        PERFORM wo_search_refresh(ARRAY[OLD.work_order_id, NEW.work_order_id]);
+        PERFORM wo_search_refresh(ARRAY[OLD.work_order_id, NEW.work_order_id], true);
     ELSE
-        PERFORM wo_search_refresh(ARRAY[OLD.work_order_id]);
+        PERFORM wo_search_refresh(ARRAY[OLD.work_order_id], true);
     END IF;
     RETURN NULL;
 END $$;
 
 CREATE FUNCTION wo_search_on_asset() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM wo_search_refresh(ARRAY(SELECT id FROM work_order WHERE asset_id = NEW.id));
+    PERFORM wo_search_refresh(ARRAY(SELECT id FROM work_order WHERE asset_id = NEW.id), true);
     RETURN NULL;
 END $$;
 """
@@ -194,7 +200,7 @@ def _upgrade_postgresql() -> None:
         " doc tsvector NOT NULL)"
     )
     op.execute(PG_FUNCTIONS)
-    op.execute("SELECT wo_search_refresh(ARRAY(SELECT id FROM work_order))")
+    op.execute("SELECT wo_search_refresh(ARRAY(SELECT id FROM work_order), false)")
     op.execute("CREATE INDEX ix_wo_search_doc ON wo_search USING gin (doc)")
     op.execute("CREATE INDEX ix_asset_search ON asset USING gin (asset_search_doc(tag, name))")
     op.execute(
@@ -263,6 +269,6 @@ def downgrade() -> None:
     op.execute("DROP TABLE wo_search")
     op.execute(
         "DROP FUNCTION wo_search_on_asset(), wo_search_on_note(), wo_search_on_new_notes(),"
-        " wo_search_on_work_order(), wo_search_on_new_work_orders(), wo_search_refresh(integer[]),"
+        " wo_search_on_work_order(), wo_search_on_new_work_orders(), wo_search_refresh(integer[], boolean),"
         " asset_search_doc(text, text), wo_search_words(text)"
     )
