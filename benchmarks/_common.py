@@ -4,11 +4,15 @@ summaries of repeated measurements.
 Databases are built once per size with the real ``wo-tui demo`` command and reused:
 a million work orders take minutes to build and the numbers are about reading them,
 not about making them. A sidecar JSON file says the build finished, so a build
-interrupted half way is never mistaken for a finished one.
+interrupted half way is never mistaken for a finished one. The file name carries a
+hash of the schema (models and migrations) and of the demo generator: a migration
+edited in place (an index added to the search table, say) is never applied to an
+existing file, so a database built before it would measure code that no longer exists.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -69,6 +73,24 @@ def wo_tui(db: Path, *args: str, timeout: float = 3600) -> subprocess.CompletedP
     )
 
 
+BUILD_INPUTS = (
+    "src/wo_tui/store/models.py",
+    "src/wo_tui/store/migrations/versions",
+    "src/wo_tui/domain/demo.py",
+)
+
+
+def build_hash() -> str:
+    """What a demo database depends on, hashed: a change to any of it means a rebuild."""
+    digest = hashlib.sha256()
+    for name in BUILD_INPUTS:
+        path = ROOT / name
+        for file in sorted(path.glob("*.py")) if path.is_dir() else [path]:
+            digest.update(file.name.encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:10]
+
+
 def _sidecar(db: Path) -> Path:
     return db.with_suffix(".json")
 
@@ -77,7 +99,7 @@ def demo_db(work_orders: int, cache: Path = CACHE) -> tuple[Path, dict[str, Any]
     """The demo database with ``work_orders`` work orders, built by ``wo-tui demo`` unless
     a finished build is cached; returns it and what its build took."""
     cache.mkdir(parents=True, exist_ok=True)
-    db = cache / f"demo-{work_orders}.db"
+    db = cache / f"demo-{work_orders}-{build_hash()}.db"
     info_path = _sidecar(db)
     if db.exists() and info_path.exists():
         info: dict[str, Any] = json.loads(info_path.read_text())
@@ -90,6 +112,7 @@ def demo_db(work_orders: int, cache: Path = CACHE) -> tuple[Path, dict[str, Any]
     done = wo_tui(db, "demo", "--work-orders", str(work_orders))
     info = {
         "work_orders": work_orders,
+        "build_hash": build_hash(),
         "build_seconds": time.perf_counter() - began,
         "bytes": db.stat().st_size,
         "output": done.stdout.strip(),
