@@ -49,7 +49,7 @@ def parse_money(text: str) -> int:
     """``12.50`` -> 1250 cents."""
     try:
         value = round(float(text.strip().replace(",", "")) * 100)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise ValidationError(f"{text!r} is not an amount of money (like 12.50).") from exc
     if value < 0:
         raise ValidationError("An amount of money cannot be negative.")
