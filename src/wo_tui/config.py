@@ -7,6 +7,7 @@ that cannot be read is a one-line error, never a traceback.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -101,7 +102,7 @@ def _sla_from(raw: dict[str, Any], path: Path) -> SlaPolicy:
             raise WoError(
                 f"{path}: [sla.{key}] must be P1..P5 with response_hours and resolution_hours"
             ) from exc
-        if resp <= 0 or reso <= 0 or resp > reso:
+        if not (0 < resp <= reso < math.inf):
             raise WoError(f"{path}: [sla.{key}] needs 0 < response_hours <= resolution_hours")
         hours[prio] = (resp, reso)
     return SlaPolicy(hours)

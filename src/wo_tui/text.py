@@ -8,8 +8,9 @@ written by another tool). NUL is among them, which also keeps PostgreSQL happy.
 
 import re
 
-# C0 controls except tab and newline, DEL, and the C1 range.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 controls except tab and newline, DEL, the C1 range, and lone surrogates (what
+# undecodable bytes in a command-line argument become; no database can store them).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 MAX_TITLE = 200
 MAX_TEXT = 200_000

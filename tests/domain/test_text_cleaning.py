@@ -141,11 +141,6 @@ def test_admin_names_are_cleaned(site) -> None:
         _no_controls(value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="text.clean keeps lone surrogates (argv decoded with surrogateescape gives them); "
-    "the driver then raises UnicodeEncodeError instead of a one-line refusal",
-)
 def test_lone_surrogates_do_not_reach_the_driver(site) -> None:
     req = sv.submit_request(
         site.requester, requester="Rita", description="bad byte \udcff here", urgency=2, impact=2
