@@ -75,15 +75,19 @@ def measure_size(n: int, plan: Plan, cache: Path) -> dict[str, Any]:
     floors: list[tuple[float, float]] = []
     bare: list[tuple[float, float]] = []
     colds: list[dict[str, float]] = []
+    textual: list[dict[str, float]] = []
     for _ in range(plan.cold_runs):
         floors.append(floor_seconds())
         bare.append(floor_seconds(teardown=False))
+        textual.append(vars(cold_start(None)))
         colds.append(vars(cold_start(db)))
     out["cold"] = {
         "floor_s": [w for w, _ in floors],
         "floor_cpu_s": [c for _, c in floors],
         "floor_no_exit_s": [w for w, _ in bare],
         "floor_no_exit_cpu_s": [c for _, c in bare],
+        "bare_textual_s": [c["seconds"] for c in textual],
+        "bare_textual_cpu_s": [c["cpu_seconds"] for c in textual],
         "app_s": [c["seconds"] for c in colds],
         "app_cpu_s": [c["cpu_seconds"] for c in colds],
         "rss_kb_first_page": [c["rss_kb_first_page"] for c in colds],
@@ -153,6 +157,7 @@ def rows_of(result: dict[str, Any]) -> list[tuple[str, str, dict[int, float | No
         lambda r: _median(r["cold"]["app_s"]) / _median(r["cold"]["floor_s"]),
     )
     line("import floor without exit", "s", lambda r: _median(r["cold"]["floor_no_exit_s"]))
+    line("bare Textual app to first frame", "s", lambda r: _median(r["cold"]["bare_textual_s"]))
     line(
         "cold start / floor without exit",
         "x",
@@ -161,6 +166,18 @@ def rows_of(result: dict[str, Any]) -> list[tuple[str, str, dict[int, float | No
     line("CPU: import floor", "s", lambda r: _median(r["cold"]["floor_cpu_s"]))
     line("CPU: import floor without exit", "s", lambda r: _median(r["cold"]["floor_no_exit_cpu_s"]))
     line("CPU: cold start to board painted", "s", lambda r: _median(r["cold"]["app_cpu_s"]))
+    line(
+        "CPU: bare Textual app to first frame",
+        "s",
+        lambda r: _median(r["cold"]["bare_textual_cpu_s"]),
+    )
+    line(
+        "CPU: bare Textual app / floor without exit",
+        "x",
+        lambda r: (
+            _median(r["cold"]["bare_textual_cpu_s"]) / _median(r["cold"]["floor_no_exit_cpu_s"])
+        ),
+    )
     line(
         "CPU: cold start / floor without exit",
         "x",
