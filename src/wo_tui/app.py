@@ -138,6 +138,15 @@ class WoApp(App[int]):
                 timeout=15,
             )
         self.set_interval(self.ctx.settings.refresh_seconds, self._poll_changes)
+        if perm.may(self.ctx.actor, "manage_pm") and not self.ctx.store.read_only:
+            self.run_worker(self._generate_pm, thread=True, exit_on_error=False, group="pm_run")
+
+    def _generate_pm(self) -> Any:
+        """Preventive work due by today appears on the board at start (idempotent, so a
+        dispatcher opening the app twice, or with `pm run` in cron, creates nothing twice)."""
+        from wo_tui.domain import pm
+
+        return pm.run(self.ctx)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "section":
@@ -196,6 +205,9 @@ class WoApp(App[int]):
     def on_worker_state_changed(self, event: Any) -> None:
         from textual.worker import WorkerState
 
+        if event.worker.group == "pm_run":
+            self._pm_generated(event.worker, event.state)
+            return
         if event.worker.group != "poll" or event.state != WorkerState.SUCCESS:
             return
         token = event.worker.result
@@ -205,6 +217,24 @@ class WoApp(App[int]):
                 if handler is not None:
                     handler()
         self._last_token = token
+
+    def _pm_generated(self, worker: Any, state: Any) -> None:
+        from textual.worker import WorkerState
+
+        from wo_tui.errors import WoError
+
+        if state == WorkerState.SUCCESS and worker.result.generated:
+            count = len(worker.result.generated)
+            self.notify(
+                f"{count} preventive work order{'s' if count > 1 else ''} generated for today.",
+                markup=False,
+            )
+        elif state == WorkerState.ERROR:
+            error = worker.error
+            reason = error.message if isinstance(error, WoError) else repr(error)
+            self.notify(
+                f"Preventive work was not generated: {reason}", severity="warning", markup=False
+            )
 
 
 def make_app(settings: Settings, store: Store, actor: Actor) -> WoApp:

@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import col, select
 
 from wo_tui import clock
+from wo_tui.domain import pm
 from wo_tui.domain import services as sv
 from wo_tui.domain.services import Ctx
 from wo_tui.store.db import Store
@@ -60,6 +61,8 @@ def finish(dispatcher: Ctx, tech: Ctx, number: int) -> None:
         sv.assign(dispatcher, number, assignee=tech.actor.login)
     sv.start(tech, number)
     sv.log_labour(tech, number, 30)
+    for item in pm.checklist(tech.store, number):
+        pm.set_checklist_item(tech, number, item.position, "pass")
     sv.complete(
         tech,
         number,

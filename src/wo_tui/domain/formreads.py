@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 
 from wo_tui.domain import lifecycle as lc
 from wo_tui.domain.refs import parse_wo, req_label, wo_label
-from wo_tui.domain.services import Closeout, Ctx, closeout_problems
+from wo_tui.domain.services import Closeout, Ctx, closeout_counts, closeout_problems
 from wo_tui.errors import NotFound
 from wo_tui.store.db import Store
 from wo_tui.store.models import (
@@ -196,10 +196,6 @@ def closeout_check(ctx: Ctx, ref: str | int, closeout: Closeout) -> list[str]:
         wo = s.exec(select(WorkOrder).where(WorkOrder.number == parse_wo(ref))).first()
         if wo is None:
             raise NotFound(f"There is no work order {wo_label(parse_wo(ref))}.")
-        labour = s.exec(
-            select(func.count()).select_from(LabourEntry).where(LabourEntry.work_order_id == wo.id)
-        ).one()
-        parts = s.exec(
-            select(func.count()).select_from(PartUsage).where(PartUsage.work_order_id == wo.id)
-        ).one()
-    return closeout_problems(ctx, wo, closeout, labour, parts)
+        assert wo.id is not None
+        counts = closeout_counts(s, wo.id)
+    return closeout_problems(ctx, wo, closeout, *counts)

@@ -36,6 +36,7 @@ from wo_tui.store.db import Store
 from wo_tui.store.models import (
     Asset,
     AuditEvent,
+    ChecklistItem,
     Counter,
     LabourEntry,
     Location,
@@ -805,11 +806,39 @@ def remove_part_usage(ctx: Ctx, ref: str | int, usage_id: int) -> None:
     _remove_entry(ctx, ref, PartUsage, usage_id, "part")
 
 
+def closeout_counts(s: Session, work_order_id: int) -> tuple[int, int, int]:
+    """(labour entries, part usages, checklist items not yet ticked) already saved."""
+
+    def count(model: Any, *where: Any) -> int:
+        query = select(func.count()).select_from(model).where(*where)
+        return int(s.exec(query).one())
+
+    return (
+        count(LabourEntry, LabourEntry.work_order_id == work_order_id),
+        count(PartUsage, PartUsage.work_order_id == work_order_id),
+        count(
+            ChecklistItem,
+            ChecklistItem.work_order_id == work_order_id,
+            ChecklistItem.result == "",
+        ),
+    )
+
+
 def closeout_problems(
-    ctx: Ctx, wo: WorkOrder, c: Closeout, labour_count: int, parts_count: int
+    ctx: Ctx,
+    wo: WorkOrder,
+    c: Closeout,
+    labour_count: int,
+    parts_count: int,
+    unticked: int = 0,
 ) -> list[str]:
     """Everything missing, all at once, so the form can list it."""
     problems = []
+    if unticked:
+        problems.append(
+            f"Checklist: {unticked} item{'s' if unticked > 1 else ''} not ticked "
+            "(mark each pass, fail or n/a)."
+        )
     resolution = clean(c.resolution).strip()
     if not resolution:
         problems.append("Resolution notes: say what was done.")
@@ -863,13 +892,8 @@ def complete(
         perm.require_work(ctx.actor, "complete", label, wo.assignee_id, wo.team_id)
         _check_version(s, wo, expected_version)
         lc.check("complete", label, wo.status)
-        labour_count = s.exec(
-            select(func.count()).select_from(LabourEntry).where(LabourEntry.work_order_id == wo.id)
-        ).one()
-        parts_count = s.exec(
-            select(func.count()).select_from(PartUsage).where(PartUsage.work_order_id == wo.id)
-        ).one()
-        problems = closeout_problems(ctx, wo, closeout, labour_count, parts_count)
+        assert wo.id is not None
+        problems = closeout_problems(ctx, wo, closeout, *closeout_counts(s, wo.id))
         if problems:
             raise ValidationError(
                 f"{label} cannot be completed yet: {len(problems)} thing"

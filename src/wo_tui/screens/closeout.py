@@ -112,10 +112,12 @@ class CloseoutScreen(WoScreen):
     BROWSE = False
     HELP = (
         "Complete the work order. Tab moves top to bottom; enter in the time or quantity "
-        "field adds the entry; delete removes the highlighted entry; ctrl+s completes."
+        "field adds the entry; delete removes the highlighted entry; ctrl+o ticks the "
+        "checklist; ctrl+s completes."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "submit", "Complete", id="closeout_submit", priority=True),
+        Binding("ctrl+o", "checklist", "Checklist", id="closeout_checklist"),
     ]
     DEFAULT_CSS = """
     CloseoutScreen #form { padding: 0 1; }
@@ -392,6 +394,11 @@ class CloseoutScreen(WoScreen):
             labour=[sv.LabourInput(n.minutes, n.work_date) for n in self.new_labour],
             parts=[sv.PartInput(p.part_number, p.quantity) for p in self.new_parts],
         )
+
+    def action_checklist(self) -> None:
+        from wo_tui.screens.pm import ChecklistDialog
+
+        self.app.push_screen(ChecklistDialog(self.number))
 
     def action_submit(self) -> None:
         if self._submitting or self.target is None:

@@ -102,6 +102,7 @@ class QueueScreen(WoScreen):
         Binding("l", "log_time", "Log time", id="queue_log_time"),
         Binding("p", "use_part", "Part", id="queue_use_part"),
         Binding("c", "complete", "Complete", id="queue_complete"),
+        Binding("t", "checklist", "Checklist", id="queue_checklist"),
         Binding("y", "asset_history", "Asset history", id="queue_asset_history"),
         Binding("w", "whose", "Whose queue", id="queue_whose"),
     ]
@@ -192,6 +193,11 @@ class QueueScreen(WoScreen):
             return (perm.may(actor, "view_all_work") and actor.role != perm.TECHNICIAN) or None
         if action == "asset_history":
             return (self.row is not None and bool(self.row.asset_tag)) or None
+        if action == "checklist":
+            row = self.row
+            return (
+                row is not None and perm.may_work_on(actor, row.assignee_id, row.team_id)
+            ) or None
         verb = VERBS.get(action)
         if verb is None:
             return True
@@ -312,6 +318,12 @@ class QueueScreen(WoScreen):
         from wo_tui.screens.closeout import CloseoutScreen
 
         self.app.push_screen(CloseoutScreen(row.number))
+
+    def action_checklist(self) -> None:
+        if (row := self._row_for("checklist")) is not None:
+            from wo_tui.screens.pm import ChecklistDialog
+
+            self.app.push_screen(ChecklistDialog(row.number))
 
     def action_asset_history(self) -> None:
         row = self.row
