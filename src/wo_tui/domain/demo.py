@@ -557,7 +557,10 @@ class _World:
 
 
 def _status_for(rnd: random.Random, age_days: float) -> str:
-    if age_days > 45:
+    if age_days > 120:
+        # A real backlog has a stale tail, but not work on hold for a year and a half.
+        table = [(lc.CLOSED, 94), (lc.CANCELLED, 5), (lc.COMPLETED, 1)]
+    elif age_days > 45:
         table = [
             (lc.CLOSED, 90),
             (lc.CANCELLED, 5),
