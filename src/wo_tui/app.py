@@ -138,7 +138,12 @@ class WoApp(App[int]):
                 timeout=15,
             )
         self.set_interval(self.ctx.settings.refresh_seconds, self._poll_changes)
-        if perm.may(self.ctx.actor, "manage_pm") and not self.ctx.store.read_only:
+        settings = self.ctx.settings
+        if (
+            settings.pm_on_start
+            and perm.may(self.ctx.actor, "manage_pm")
+            and not self.ctx.store.read_only
+        ):
             self.run_worker(self._generate_pm, thread=True, exit_on_error=False, group="pm_run")
 
     def _generate_pm(self) -> Any:

@@ -84,6 +84,9 @@ class Settings:
     keys: dict[str, str] = field(default_factory=dict)
     theme: str = "textual-dark"
     refresh_seconds: float = 1.0
+    pm_on_start: bool = True
+    """Generate due preventive work when a dispatcher opens the app (off where cron runs
+    ``wo-tui pm run`` instead)."""
 
     def database(self, override: str | None = None) -> str:
         """The database to open: ``--db``, then ``WO_TUI_DB``, then the settings file,
@@ -128,6 +131,7 @@ def load_settings(path: Path | None = None) -> Settings:
             keys={str(k): str(v) for k, v in raw.get("keys", {}).items()},
             theme=str(raw.get("theme", "textual-dark")),
             refresh_seconds=float(raw.get("refresh_seconds", 1.0)),
+            pm_on_start=bool(raw.get("pm_on_start", True)),
         )
     except (TypeError, ValueError) as exc:
         raise WoError(f"Cannot read settings {path}: {exc}") from exc

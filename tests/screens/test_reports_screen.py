@@ -18,7 +18,8 @@ from wo_tui.screens.reports import ReportsScreen, bars, parse_period
 
 async def test_pick_report_and_period(store) -> None:
     build_history(store)  # the reports fixture; leaves the clock at 2026-04-10 12:00
-    app = make_app(Settings(refresh_seconds=0.2), store, identity.actor_for(store, "dana"))
+    settings = Settings(refresh_seconds=0.2, pm_on_start=False)
+    app = make_app(settings, store, identity.actor_for(store, "dana"))
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("5")
         await settle(pilot)

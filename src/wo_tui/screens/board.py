@@ -79,7 +79,11 @@ def due_style(row: BoardRow, now: datetime, policy: SlaPolicy) -> str:
 
 
 def due_label(row: BoardRow, now: datetime, policy: SlaPolicy) -> str:
-    """A request's clock is its response target; work's is its resolution target."""
+    """A request's clock is its response target; work's is its resolution target.
+    Completed work is no longer racing anything: it says whether it finished in time."""
+    if row.status == lc.COMPLETED and row.completed_at is not None and row.due_at is not None:
+        over = row.completed_at - row.due_at
+        return f"done +{sla.format_span(over)}" if over.total_seconds() > 0 else "done on time"
     return sla.breach_label(target(row, policy) if row.is_request else row.due_at, now)
 
 

@@ -63,6 +63,8 @@ class BoardRow:
     sort: tuple[Any, ...] = ()
     submitted_at: datetime | None = None
     """When a request came in (its response clock); None for work orders."""
+    completed_at: datetime | None = None
+    """When work awaiting review was completed: the board says whether it was in time."""
 
     @property
     def is_request(self) -> bool:
@@ -249,6 +251,7 @@ def _wo_columns() -> Select[Any]:
             WorkOrder.team_id,
             WorkOrder.urgency,
             WorkOrder.impact,
+            WorkOrder.completed_at,
         )
         .outerjoin(Asset, Asset.id == WorkOrder.asset_id)
         .outerjoin(_WO_ASSIGNEE, _WO_ASSIGNEE.id == WorkOrder.assignee_id)
@@ -274,6 +277,7 @@ def _wo_row(r: Any) -> BoardRow:
         urgency=r[12],
         impact=r[13],
         sort=(WORK, r[8], r[0]),
+        completed_at=r[14],
     )
 
 
