@@ -93,12 +93,31 @@ class WoApp(App[int]):
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit"),
+        # Tab moves focus as soon as it arrives, not after the field it leaves has seen
+        # it: keys typed ahead over a slow SSH link then land in the next field.
+        Binding("tab", "focus_next", "Next field", id="focus_next", show=False, priority=True),
+        Binding(
+            "shift+tab",
+            "focus_previous",
+            "Previous field",
+            id="focus_previous",
+            show=False,
+            priority=True,
+        ),
         Binding("question_mark,f1", "help", "Help", id="help"),
         Binding("1", "section('board')", "Board", id="go_board", show=False),
         Binding("2", "section('queue')", "Queue", id="go_queue", show=False),
         Binding("3", "section('intake')", "Request", id="go_intake", show=False),
         Binding("4", "section('pm')", "PM", id="go_pm", show=False),
         Binding("5", "section('reports')", "Reports", id="go_reports", show=False),
+        # The same from inside a form, where digits are typed: function keys win there.
+        Binding("f2", "section('board')", "Board", id="go_board_f", show=False, priority=True),
+        Binding("f3", "section('queue')", "Queue", id="go_queue_f", show=False, priority=True),
+        Binding("f4", "section('intake')", "Request", id="go_intake_f", show=False, priority=True),
+        Binding("f5", "section('pm')", "PM", id="go_pm_f", show=False, priority=True),
+        Binding(
+            "f6", "section('reports')", "Reports", id="go_reports_f", show=False, priority=True
+        ),
         Binding("ctrl+t", "toggle_theme", "Theme", id="theme", show=False),
     ]
 
