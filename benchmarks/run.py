@@ -252,7 +252,8 @@ def table(result: dict[str, Any]) -> str:
         out.append(
             f"writes under stress.py ({stress['stress_technicians']} technicians + 1 dispatcher"
             f" on the same file): median {_fmt(stress['all']['median'], 'ms')} ms, "
-            f"p99 {_fmt(stress['all']['p99'], 'ms')} ms, max {_fmt(stress['all']['max'], 'ms')} ms"
+            f"p99 {_fmt(stress['all']['p99'], 'ms')} ms, max {_fmt(stress['all']['max'], 'ms')} ms; "
+            f"{stress.get('refused_cycles', 0)} cycles cut short by the crew"
         )
         for verb, s in stress["verbs"].items():
             out.append(
@@ -294,8 +295,10 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
         )
     for label in (
         "cold start to board painted",
+        "CPU: cold start to board painted",
         "board first page (in-process)",
         "key, all (median)",
+        "key, all (median CPU time)",
     ):
         r = ratio(label)
         add(
@@ -376,23 +379,28 @@ def main(argv: list[str] | None = None) -> int:
         "sizes": {},
     }
     began = time.perf_counter()
+    out = args.out or RESULTS / f"run-{started:%Y%m%d-%H%M%S}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     for n in sizes:
         result["sizes"][str(n)] = measure_size(n, plan, args.cache.resolve())
+        out.write_text(json.dumps(result, indent=2))
     if plan.stress_seconds and not args.no_stress:
         log(f"writes under stress.py (load {load_average()})")
-        result["stress"] = run_json(
-            "_writes.py",
-            "--stress",
-            "--cycles",
-            str(plan.write_cycles),
-            "--seconds",
-            str(plan.stress_seconds),
-        )
+        try:
+            result["stress"] = run_json(
+                "_writes.py",
+                "--stress",
+                "--cycles",
+                str(plan.write_cycles),
+                "--seconds",
+                str(plan.stress_seconds),
+            )
+        except RuntimeError as exc:
+            log(str(exc))
+            result["stress_error"] = str(exc)[-2000:]
     result["machine"]["load_after"] = load_average()
     result["seconds"] = time.perf_counter() - began
     result["targets"] = targets(result)
-    out = args.out or RESULTS / f"run-{started:%Y%m%d-%H%M%S}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
     print(table(result))
     print(f"\nJSON: {out}")
