@@ -159,6 +159,8 @@ class WorkOrderDetail:
     response_met: bool | None
     resolution_met: bool | None
     overdue: bool
+    assignee_id: int | None = None
+    team_id: int | None = None
 
     @property
     def total_cents(self) -> int:
@@ -460,6 +462,8 @@ def work_order_detail(store: Store, ref: str | int) -> WorkOrderDetail:
         assignee_login=assignee[0],
         assignee_name=assignee[1],
         team=team.name if team else "",
+        assignee_id=wo.assignee_id,
+        team_id=wo.team_id,
         requested_at=wo.requested_at,
         approved_at=wo.approved_at,
         response_due_at=wo.response_due_at,

@@ -53,7 +53,10 @@ _ACTIONS: dict[str, tuple[str, str]] = {
     "note": ("add_note", "add_note"),
     "close": ("close", "close"),
     "send_back": ("send_back", "send_back"),
+    "reopen": ("reopen", "reopen"),
 }
+_WORK = frozenset({"start", "hold", "resume", "complete"})
+"""Verbs a technician may use only on their own work (or their team's, unclaimed)."""
 
 
 def when(moment: datetime | None) -> str:
@@ -116,6 +119,7 @@ class DetailScreen(WoScreen):
         Binding("n", "note", "Note", id="detail_note"),
         Binding("c", "close", "Close", id="detail_close"),
         Binding("b", "send_back", "Send back", id="detail_send_back"),
+        Binding("o", "reopen", "Reopen", id="detail_reopen"),
         Binding("a,y", "asset", "Asset", id="detail_asset"),
         Binding("P", "parent", "Parent", id="detail_parent", show=False),
         Binding("j", "scroll('down')", "Down", id="detail_down", show=False),
@@ -357,7 +361,10 @@ class DetailScreen(WoScreen):
             if d is None:
                 return False
             transition, permission = _ACTIONS[action]
-            return perm.may(self.ctx.actor, permission) and lc.allowed(transition, d.status)
+            actor = self.ctx.actor
+            if action in _WORK and not perm.may_work_on(actor, d.assignee_id, d.team_id):
+                return False
+            return perm.may(actor, permission) and lc.allowed(transition, d.status)
         if action == "asset":
             return d is not None and bool(d.asset_tag)
         if action == "parent":
@@ -436,20 +443,33 @@ class DetailScreen(WoScreen):
 
         ask(self, HoldPrompt(f"Hold {wo_label(self.number)}"), held)
 
-    def action_send_back(self) -> None:
+    def _with_reason(self, verb: Any, title: str, label: str, done: str) -> None:
+        """Ask why, then run ``verb(ctx, number, reason)`` against the version shown."""
         version = self._version()
 
-        def sent(reason: str) -> None:
+        def given(reason: str) -> None:
             self.run_db(
-                sv.send_back,
+                verb,
                 self.ctx,
                 self.number,
                 reason,
                 expected_version=version,
-                then=self._done(f"{wo_label(self.number)} sent back."),
+                then=self._done(done),
             )
 
-        ask(self, ReasonPrompt(f"Send {wo_label(self.number)} back", "What is still wrong"), sent)
+        ask(self, ReasonPrompt(title, label), given)
+
+    def action_send_back(self) -> None:
+        label = wo_label(self.number)
+        self._with_reason(
+            sv.send_back, f"Send {label} back", "What is still wrong", f"{label} sent back."
+        )
+
+    def action_reopen(self) -> None:
+        label = wo_label(self.number)
+        self._with_reason(
+            sv.reopen, f"Reopen {label}", "Why it needs more work", f"{label} reopened."
+        )
 
     def action_note(self) -> None:
         def noted(body: str) -> None:
