@@ -56,6 +56,8 @@ class HelpScreen(WoModal):
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
+        table.add_column(style="dim", no_wrap=True)
+        ids: dict[tuple[str, str], str] = {}
         own: list[tuple[str, str, bool]] = []
         local: list[tuple[str, str, bool]] = []
         everywhere: list[tuple[str, str, bool]] = []
@@ -75,6 +77,7 @@ class HelpScreen(WoModal):
                 if b.binding.action == binding.action and k
             ]
             entry = (" ".join(dict.fromkeys(keys)) or key, binding.description, active.enabled)
+            ids[entry[:2]] = binding.id or ""
             if active.node is self.app:
                 everywhere.append(entry)
             elif active.node is screen:
@@ -91,10 +94,12 @@ class HelpScreen(WoModal):
                 table.add_row(
                     Text(keys, style=style),
                     Text(description + ("" if enabled else " (not now)"), style=style),
+                    Text(ids.get((keys, description), "")),
                 )
         table.add_row(Text(""), Text(""))
         table.add_row(Text("ctrl+p"), Text("Command palette: work orders, assets, actions"))
-        return Group(Text(title, style="bold underline"), Text(about, style="italic"), table)
+        hint = Text("The last column names each key for the [keys] table of settings.toml.")
+        return Group(Text(title, style="bold underline"), Text(about, style="italic"), table, hint)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
