@@ -46,7 +46,7 @@ from wo_tui.errors import (
 
 BUSY_TIMEOUT_MS = 10_000
 MIGRATION_BUSY_TIMEOUT_MS = 120_000
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 """The newest migration; a test checks it against the Alembic scripts so start-up
 need not load them to know whether the schema is current."""
 

@@ -8,7 +8,7 @@ dialect. Statuses and kinds are plain strings whose meaning lives in
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, Integer, MetaData, Text, UniqueConstraint, event
+from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from wo_tui.errors import StoreError
@@ -23,6 +23,12 @@ NAMING_CONVENTION = {
 }
 SQLModel.metadata = MetaData(naming_convention=NAMING_CONVENTION)
 metadata = SQLModel.metadata
+
+
+BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
+"""Ids of the tables that grow with every action (audit events, notes, entries): 64-bit
+on PostgreSQL; on SQLite an INTEGER PRIMARY KEY is already 64-bit and must stay INTEGER
+to remain the rowid."""
 
 
 def _ts(nullable: bool = True, index: bool = False) -> Any:
@@ -167,7 +173,7 @@ class WorkOrder(SQLModel, table=True):
 class Note(SQLModel, table=True):
     __tablename__ = "note"
     __table_args__ = (Index("ix_note_wo_created", "work_order_id", "created_at"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_ID)
     work_order_id: int = Field(foreign_key="work_order.id")
     author_id: int = Field(foreign_key="user_account.id")
     created_at: datetime = _ts(nullable=False)
@@ -177,7 +183,7 @@ class Note(SQLModel, table=True):
 class LabourEntry(SQLModel, table=True):
     __tablename__ = "labour_entry"
     __table_args__ = (Index("ix_labour_user_date", "user_id", "work_date"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_ID)
     work_order_id: int = Field(foreign_key="work_order.id", index=True)
     user_id: int = Field(foreign_key="user_account.id")
     work_date: date
@@ -199,7 +205,7 @@ class Part(SQLModel, table=True):
 
 class PartUsage(SQLModel, table=True):
     __tablename__ = "part_usage"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_ID)
     work_order_id: int = Field(foreign_key="work_order.id", index=True)
     part_id: int = Field(foreign_key="part.id", index=True)
     quantity: float
@@ -243,7 +249,7 @@ class PMOccurrence(SQLModel, table=True):
 
     __tablename__ = "pm_occurrence"
     __table_args__ = (UniqueConstraint("schedule_id", "occurrence_key"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_ID)
     schedule_id: int = Field(foreign_key="pm_schedule.id")
     occurrence_key: str = Field(max_length=64)
     due_at: datetime = _ts(nullable=False)
@@ -256,7 +262,7 @@ class PMOccurrence(SQLModel, table=True):
 class ChecklistItem(SQLModel, table=True):
     __tablename__ = "checklist_item"
     __table_args__ = (Index("ix_checklist_wo_position", "work_order_id", "position"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_ID)
     work_order_id: int = Field(foreign_key="work_order.id")
     position: int
     text: str = Field(max_length=500)
@@ -267,7 +273,7 @@ class ChecklistItem(SQLModel, table=True):
 class MeterReading(SQLModel, table=True):
     __tablename__ = "meter_reading"
     __table_args__ = (Index("ix_meter_reading_asset_meter_at", "asset_id", "meter", "read_at"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_ID)
     asset_id: int = Field(foreign_key="asset.id")
     meter: str = Field(max_length=32)
     value: float
@@ -283,7 +289,7 @@ class AuditEvent(SQLModel, table=True):
         Index("ix_audit_entity", "entity", "entity_id", "id"),
         Index("ix_audit_wo", "work_order_id", "id"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_ID)
     at: datetime = _ts(nullable=False)
     actor_id: int | None = Field(default=None, foreign_key="user_account.id")
     entity: str = Field(max_length=32)
