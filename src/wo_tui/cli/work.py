@@ -187,6 +187,17 @@ def priority(state: CliState, ref: str, urgency: int, impact: int) -> None:
 
 # ---------------------------------------------------------------- work orders
 
+expect_version = click.option(
+    "--expect-version",
+    "expected_version",
+    type=click.IntRange(1),
+    default=None,
+    metavar="N",
+    help="Refuse if the work order is no longer at version N (as `show` printed it).",
+)
+"""For scripts that read, decide, then act: someone else's change in between is refused
+with who and when, never overwritten."""
+
 
 def _done(wo: Any) -> None:
     from wo_tui.domain.refs import wo_label
@@ -198,46 +209,56 @@ def _done(wo: Any) -> None:
 @click.argument("ref")
 @click.option("--to", "assignee", default=None, metavar="LOGIN", help="Technician.")
 @click.option("--team", default=None, metavar="NAME", help="Team.")
+@expect_version
 @pass_state
-def assign(state: CliState, ref: str, assignee: str | None, team: str | None) -> None:
+def assign(
+    state: CliState, ref: str, assignee: str | None, team: str | None, expected_version: int | None
+) -> None:
     """Assign work order REF to a technician and/or a team."""
     from wo_tui.domain import services
 
     if not assignee and not team:
         raise click.UsageError("Give --to LOGIN, --team NAME, or both.")
-    _done(services.assign(state.ctx(), ref, assignee=assignee, team=team))
+    _done(
+        services.assign(
+            state.ctx(), ref, assignee=assignee, team=team, expected_version=expected_version
+        )
+    )
 
 
 @main.command()
 @click.argument("ref")
+@expect_version
 @pass_state
-def start(state: CliState, ref: str) -> None:
+def start(state: CliState, ref: str, expected_version: int | None) -> None:
     """Start work on REF."""
     from wo_tui.domain import services
 
-    _done(services.start(state.ctx(), ref))
+    _done(services.start(state.ctx(), ref, expected_version=expected_version))
 
 
 @main.command()
 @click.argument("ref")
 @click.option("--reason", type=click.Choice(list(lc.HOLD_REASONS)), required=True)
 @click.option("--note", default="", help="Detail (required for 'other').")
+@expect_version
 @pass_state
-def hold(state: CliState, ref: str, reason: str, note: str) -> None:
+def hold(state: CliState, ref: str, reason: str, note: str, expected_version: int | None) -> None:
     """Put REF on hold (waiting parts, access, vendor, other)."""
     from wo_tui.domain import services
 
-    _done(services.hold(state.ctx(), ref, reason, note))
+    _done(services.hold(state.ctx(), ref, reason, note, expected_version=expected_version))
 
 
 @main.command()
 @click.argument("ref")
+@expect_version
 @pass_state
-def resume(state: CliState, ref: str) -> None:
+def resume(state: CliState, ref: str, expected_version: int | None) -> None:
     """Resume REF after a hold."""
     from wo_tui.domain import services
 
-    _done(services.resume(state.ctx(), ref))
+    _done(services.resume(state.ctx(), ref, expected_version=expected_version))
 
 
 @main.command()
@@ -331,6 +352,7 @@ def _part_spec(value: str) -> Any:
     help="Whether more work is needed (required).",
 )
 @click.option("--follow-up-description", default="", help="The further work needed.")
+@expect_version
 @pass_state
 def complete(
     state: CliState,
@@ -343,6 +365,7 @@ def complete(
     labour: tuple[str, ...],
     follow_up: bool | None,
     follow_up_description: str,
+    expected_version: int | None,
 ) -> None:
     """Complete REF with the closeout: resolution, codes, parts, labour, follow-up."""
     from wo_tui.domain import services
@@ -360,7 +383,7 @@ def complete(
         parts=[_part_spec(p) for p in parts],
     )
     try:
-        wo = services.complete(state.ctx(), ref, closeout)
+        wo = services.complete(state.ctx(), ref, closeout, expected_version=expected_version)
     except ValidationError as exc:
         if len(exc.problems) > 1:
             raise ValidationError(f"{exc.message} {' '.join(exc.problems)}", exc.problems) from exc
@@ -371,44 +394,50 @@ def complete(
 @main.command("send-back")
 @click.argument("ref")
 @click.option("--reason", required=True, help="What is still wrong; - reads standard input.")
+@expect_version
 @pass_state
-def send_back(state: CliState, ref: str, reason: str) -> None:
+def send_back(state: CliState, ref: str, reason: str, expected_version: int | None) -> None:
     """Return completed work REF to the technician."""
     from wo_tui.domain import services
 
-    _done(services.send_back(state.ctx(), ref, read_text(reason)))
+    _done(
+        services.send_back(state.ctx(), ref, read_text(reason), expected_version=expected_version)
+    )
 
 
 @main.command()
 @click.argument("ref")
+@expect_version
 @pass_state
-def close(state: CliState, ref: str) -> None:
+def close(state: CliState, ref: str, expected_version: int | None) -> None:
     """Close completed work REF after review."""
     from wo_tui.domain import services
 
-    _done(services.close(state.ctx(), ref))
+    _done(services.close(state.ctx(), ref, expected_version=expected_version))
 
 
 @main.command()
 @click.argument("ref")
 @click.option("--reason", required=True, help="Why; - reads standard input.")
+@expect_version
 @pass_state
-def cancel(state: CliState, ref: str, reason: str) -> None:
+def cancel(state: CliState, ref: str, reason: str, expected_version: int | None) -> None:
     """Cancel REF (before it is completed)."""
     from wo_tui.domain import services
 
-    _done(services.cancel(state.ctx(), ref, read_text(reason)))
+    _done(services.cancel(state.ctx(), ref, read_text(reason), expected_version=expected_version))
 
 
 @main.command()
 @click.argument("ref")
 @click.option("--reason", required=True, help="Why; - reads standard input.")
+@expect_version
 @pass_state
-def reopen(state: CliState, ref: str, reason: str) -> None:
+def reopen(state: CliState, ref: str, reason: str, expected_version: int | None) -> None:
     """Reopen closed or cancelled work REF (admin)."""
     from wo_tui.domain import services
 
-    _done(services.reopen(state.ctx(), ref, read_text(reason)))
+    _done(services.reopen(state.ctx(), ref, read_text(reason), expected_version=expected_version))
 
 
 # ---------------------------------------------------------------- reading
