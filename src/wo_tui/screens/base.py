@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from wo_tui.errors import StaleEdit, ValidationError, WoError
+from wo_tui.widgets.paged_table import PagedTable
 
 if TYPE_CHECKING:
     from wo_tui.app import WoApp
@@ -121,6 +123,34 @@ class WoScreen(DbMixin, Screen[Any]):
     def on_data_changed(self) -> None:
         """Called by the app when another process (or this one) committed a change."""
         self.reload()
+
+
+class ListScreen(WoScreen):
+    """A screen of work in a ``PagedTable`` whose keys depend on the row under the cursor."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._key_signature: object = None
+        self._keys_timer: Timer | None = None
+
+    @property
+    def table(self) -> PagedTable:
+        return self.query_one(PagedTable)
+
+    def on_paged_table_cursor_moved(self) -> None:
+        """Redraw the footer only when the keys it greys out change, and only once the
+        cursor rests: a footer redraw costs more than moving the cursor."""
+        allowed = [
+            self.check_action(b.action.partition("(")[0], ())
+            for b in self.BINDINGS
+            if isinstance(b, Binding)
+        ]
+        signature = (*allowed, bool(self.table.marked))
+        if signature != self._key_signature:
+            self._key_signature = signature
+            if self._keys_timer is not None:
+                self._keys_timer.stop()
+            self._keys_timer = self.set_timer(0.1, self.refresh_bindings)
 
 
 class WoModal(DbMixin, ModalScreen[Any]):

@@ -29,7 +29,7 @@ from wo_tui.domain import services as sv
 from wo_tui.domain import sla
 from wo_tui.domain.refs import wo_label
 from wo_tui.errors import WoError
-from wo_tui.screens.base import WoScreen
+from wo_tui.screens.base import ListScreen
 from wo_tui.store import queries
 from wo_tui.store.queries import BoardFilter, BoardRow, Counts
 from wo_tui.text import clean_line
@@ -162,7 +162,7 @@ def _bulk(
     return done, errors
 
 
-class BoardScreen(WoScreen):
+class BoardScreen(ListScreen):
     """Triage board."""
 
     HELP = (
@@ -197,8 +197,6 @@ class BoardScreen(WoScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self._key_signature: object = None
-        self._keys_timer: Timer | None = None
         self.flt = BoardFilter()
         """Set with the site's response targets on mount."""
         self.source: BoardSource | None = None
@@ -260,22 +258,6 @@ class BoardScreen(WoScreen):
             summary.append(f" · {c.overdue:,} overdue", style="bold red")
         self.query_one("#summary", Static).update(summary)
         self.refresh_bindings()
-
-    @on(PagedTable.CursorMoved)
-    def _moved(self) -> None:
-        """Redraw the footer only when the keys it greys out change, and only once the
-        cursor rests: a footer redraw costs more than moving the cursor."""
-        allowed = [
-            self.check_action(b.action.partition("(")[0], ())
-            for b in self.BINDINGS
-            if isinstance(b, Binding)
-        ]
-        signature = (*allowed, bool(self.table.marked))
-        if signature != self._key_signature:
-            self._key_signature = signature
-            if self._keys_timer is not None:
-                self._keys_timer.stop()
-            self._keys_timer = self.set_timer(0.1, self.refresh_bindings)
 
     @on(PagedTable.Selected)
     def _open(self, event: PagedTable.Selected) -> None:

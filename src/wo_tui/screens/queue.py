@@ -13,14 +13,13 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from wo_tui import clock
 from wo_tui.domain import lifecycle as lc
 from wo_tui.domain import permissions as perm
 from wo_tui.domain import services as sv
-from wo_tui.screens.base import WoScreen
+from wo_tui.screens.base import ListScreen
 from wo_tui.screens.board import is_overdue, minute_now, work_columns
 from wo_tui.store import queries
 from wo_tui.store.queries import BoardRow
@@ -86,7 +85,7 @@ VERBS = {
 }
 
 
-class QueueScreen(WoScreen):
+class QueueScreen(ListScreen):
     """My queue."""
 
     HELP = (
@@ -112,8 +111,6 @@ class QueueScreen(WoScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self._key_signature: object = None
-        self._keys_timer: Timer | None = None
         self.source: QueueSource | None = None
         self.owner = ""
 
@@ -162,22 +159,6 @@ class QueueScreen(WoScreen):
             summary.append(f" · {overdue} overdue", style="bold red")
         self.query_one("#summary", Static).update(summary)
         self.refresh_bindings()
-
-    @on(PagedTable.CursorMoved)
-    def _moved(self) -> None:
-        """Redraw the footer only when the keys it greys out change, and only once the
-        cursor rests: a footer redraw costs more than moving the cursor."""
-        allowed = [
-            self.check_action(b.action.partition("(")[0], ())
-            for b in self.BINDINGS
-            if isinstance(b, Binding)
-        ]
-        signature = (*allowed, bool(self.table.marked))
-        if signature != self._key_signature:
-            self._key_signature = signature
-            if self._keys_timer is not None:
-                self._keys_timer.stop()
-            self._keys_timer = self.set_timer(0.1, self.refresh_bindings)
 
     @on(PagedTable.Selected)
     def _open(self, event: PagedTable.Selected) -> None:
