@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -139,6 +140,7 @@ def under_stress(count: int, technicians: int, seconds: float) -> dict[str, Any]
         if stress.poll() is None:
             os.kill(stress.pid, signal.SIGTERM)
             stress.wait()
+        shutil.rmtree(folder, ignore_errors=True)
     return {
         "times": times,
         "seconds": overlap,
@@ -146,7 +148,6 @@ def under_stress(count: int, technicians: int, seconds: float) -> dict[str, Any]
         "stress_still_running_at_end": still_running,
         "stress_exit": stress.returncode,
         "stress_report": output.strip().splitlines()[-20:],
-        "db": str(db),
     }
 
 
