@@ -35,6 +35,7 @@ from wo_tui.domain import permissions as perm
 from wo_tui.domain.refs import req_label, wo_label
 from wo_tui.store.db import Store
 from wo_tui.store.models import Asset, Part, Site, Team, User, WorkOrder, WorkRequest
+from wo_tui.store.search import WorkOrderMatches, words
 
 REQUESTS = 0
 WORK = 1
@@ -167,11 +168,16 @@ def _text_match(model: Any, text: str) -> ColumnElement[bool]:
         .where(or_(Asset.tag.ilike(pattern, escape="\\"), Asset.name.ilike(pattern, escape="\\")))
         .scalar_subquery()
     )
-    terms = [
-        model.title.ilike(pattern, escape="\\"),
-        model.description.ilike(pattern, escape="\\"),
-        model.asset_id.in_(asset_hit),
-    ]
+    if model is WorkOrder and words(text):
+        # Work orders are many: the search index answers (title, asset, description,
+        # notes). Only a filter with no word at all (punctuation) scans the titles.
+        terms: list[ColumnElement[bool]] = [WorkOrderMatches(text)]
+    else:
+        terms = [
+            model.title.ilike(pattern, escape="\\"),
+            model.description.ilike(pattern, escape="\\"),
+            model.asset_id.in_(asset_hit),
+        ]
     number = _number_in(text)
     if number is not None:
         terms.append(model.number == number)

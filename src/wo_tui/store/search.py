@@ -18,8 +18,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import Boolean, String, bindparam, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
 
 from wo_tui.store.db import Store
 from wo_tui.text import clean_line
@@ -90,6 +93,40 @@ def _fts5_query(terms: list[str]) -> str:
 
 def _tsquery(terms: list[str]) -> str:
     return " & ".join(f"'{t}':*" for t in terms)
+
+
+class WorkOrderMatches(ColumnElement[bool]):
+    """``work_order.id`` is among the work orders the index finds for every word of
+    ``query``: what the board's filter box uses, so filtering costs an index lookup
+    instead of a scan of every title and description."""
+
+    inherit_cache = False
+    type = Boolean()
+
+    def __init__(self, query: str) -> None:
+        self.terms = words(query)
+
+
+def _match_sql(element: WorkOrderMatches, compiler: SQLCompiler, query: str, sql: str) -> str:
+    if not element.terms:
+        return "1 = 0"
+    param = compiler.process(bindparam(None, query, type_=String()))
+    return sql.format(param)
+
+
+@compiles(WorkOrderMatches, "sqlite")
+def _match_sqlite(element: WorkOrderMatches, compiler: SQLCompiler, **_: Any) -> str:
+    sql = "work_order.id IN (SELECT rowid FROM wo_search WHERE wo_search MATCH {})"
+    return _match_sql(element, compiler, _fts5_query(element.terms), sql)
+
+
+@compiles(WorkOrderMatches, "postgresql")
+def _match_postgresql(element: WorkOrderMatches, compiler: SQLCompiler, **_: Any) -> str:
+    sql = (
+        "work_order.id IN (SELECT work_order_id FROM wo_search "
+        "WHERE doc @@ to_tsquery('simple', {}))"
+    )
+    return _match_sql(element, compiler, _tsquery(element.terms), sql)
 
 
 def _status_filter(statuses: Collection[str] | None) -> tuple[str, dict[str, Any]]:
