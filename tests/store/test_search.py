@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
+from tests.domain.wo_factory import make_wo
 from wo_tui import clock
 from wo_tui.domain import admin
+from wo_tui.domain import lifecycle as lc
 from wo_tui.domain import services as sv
 from wo_tui.store.models import Asset, Note, WorkOrder
 from wo_tui.store.search import MAX_WORDS, search_assets, search_work_orders, words
@@ -247,3 +249,55 @@ def test_status_filter_applies_before_the_candidate_cap(
     newer = _wo(site, "Pump seal weeping")
     assert _numbers(site.store, "pump") == [newer]
     assert _numbers(site.store, "pump", statuses=["assigned"]) == [jobs["leak"]]
+
+
+def test_work_still_to_do_ranks_above_finished_work(site) -> None:
+    """Closed and cancelled jobs with the words in their titles (the better match)
+    come after the open ones that mention them only in passing."""
+    finished = []
+    for status in (lc.CLOSED, lc.CANCELLED, lc.CLOSED):
+        n = make_wo(site, status)
+        with site.store.write() as s:
+            wo = s.exec(select(WorkOrder).where(WorkOrder.number == n)).one()
+            wo.title = "Leaking seal"
+            s.add(wo)
+        finished.append(n)
+    waiting = _wo(site, "Pump noisy\nalso a leaking seal at the gland")
+    started = make_wo(site, lc.IN_PROGRESS)
+    sv.add_note(site.admin, started, "The seal is leaking again")
+    done = make_wo(site, lc.COMPLETED)
+    sv.add_note(site.admin, done, "Leaking seal replaced")
+    hits = search_work_orders(site.store, "leaking seal")
+    current = [h.number for h in hits if h.status not in (lc.CLOSED, lc.CANCELLED)]
+    assert sorted(current) == sorted([waiting, started, done])
+    assert [h.number for h in hits[:3]] == current
+    assert sorted(h.number for h in hits[3:]) == sorted(finished)
+    assert hits[0].number == waiting, "the description outranks a note"
+    assert _numbers(site.store, "leaking seal", statuses=[lc.CLOSED]) == [finished[2], finished[0]]
+
+
+def test_old_open_work_is_found_behind_newer_finished_work(
+    site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Current work is looked for apart from the newest matches, and stays current or
+    finished as its status changes (on PostgreSQL a flag kept by a trigger)."""
+    from wo_tui.store import search
+
+    monkeypatch.setattr(search, "CANDIDATES", 2)
+    waiting = _wo(site, "Fan noisy")
+    finished = [make_wo(site, lc.CANCELLED) for _ in range(2)] + [make_wo(site, lc.CLOSED)]
+    assert _numbers(site.store, "noisy")[0] == waiting
+    sv.reopen(site.admin, finished[-1], "Noise is back")
+    hits = _numbers(site.store, "noisy")
+    assert sorted(hits[:2]) == sorted([waiting, finished[-1]])
+    sv.cancel(site.dispatcher, waiting, "Duplicate of the reopened job")
+    assert _numbers(site.store, "noisy")[0] == finished[-1]
+    if not site.store.is_sqlite:
+        with site.store.read() as s:
+            flags = s.execute(
+                text(
+                    "SELECT w.number, s.current FROM wo_search s "
+                    "JOIN work_order w ON w.id = s.work_order_id ORDER BY w.number"
+                )
+            ).all()
+        assert flags == [(waiting, False), (2, False), (3, False), (finished[-1], True)]

@@ -257,3 +257,18 @@ def test_two_writers_never_get_the_same_number(db_path: Path) -> None:
         p.join(timeout=30)
     assert all(isinstance(o, list) for o in outcome), outcome
     assert sorted(outcome[0] + outcome[1]) == list(range(1, 31))
+
+
+def test_a_write_keeps_the_connections_own_busy_timeout(db_path: Path) -> None:
+    """A migration waits up to two minutes for the lock; beginning its write must not
+    bring that back to the everyday ten seconds (two processes creating one database
+    at once then refused each other)."""
+    store = open_store(str(db_path), create=True)
+    try:
+        with store.engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            raw.execute("PRAGMA busy_timeout = 120000")
+            with conn.execution_options(sqlite_begin="IMMEDIATE").begin():
+                assert raw.execute("PRAGMA busy_timeout").fetchone()[0] == 120000
+    finally:
+        store.close()

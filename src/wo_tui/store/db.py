@@ -19,19 +19,21 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import random
 import shutil
 import sqlite3
 import stat
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import DatabaseError, OperationalError, ProgrammingError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, ProgrammingError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
@@ -39,6 +41,7 @@ from wo_tui.errors import (
     CorruptDatabase,
     DatabaseLocked,
     DiskFull,
+    Interrupted,
     ReadOnlyDatabase,
     StaleEdit,
     StoreError,
@@ -46,7 +49,12 @@ from wo_tui.errors import (
 
 BUSY_TIMEOUT_MS = 10_000
 MIGRATION_BUSY_TIMEOUT_MS = 120_000
-SCHEMA_HEAD = "0003"
+WRITE_LOCK_SPIN_S = 3.0
+WRITE_LOCK_FIRST_PAUSE_S = 0.0005
+WRITE_LOCK_MAX_PAUSE_S = 0.004
+"""How long a writer retries for the lock itself before leaving it to SQLite's busy
+handler (see ``_take_write_lock``)."""
+SCHEMA_HEAD = "0004"
 """The newest migration; a test checks it against the Alembic scripts so start-up
 need not load them to know whether the schema is current."""
 
@@ -59,13 +67,28 @@ that took its id earlier but committed later still changes the token."""
 
 
 def normalize_url(db: str) -> str:
-    """A path or a URL in, a SQLAlchemy URL out."""
-    if "://" in db:
+    """A path or a URL in, a SQLAlchemy URL out; anything but SQLite and PostgreSQL
+    is refused here, in one sentence, before a driver is looked for."""
+    if "://" not in db:
+        return f"sqlite:///{Path(db).expanduser().absolute()}"
+    try:
         url = make_url(db)
-        if url.drivername == "postgresql":
-            url = url.set(drivername="postgresql+psycopg")
+    except (ArgumentError, ValueError) as exc:
+        raise StoreError(f"{_safe(db)} is not a database URL wo-tui can read.") from exc
+    if url.drivername in ("postgresql", "postgres", "postgresql+psycopg"):
+        return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    if url.drivername == "sqlite":
         return url.render_as_string(hide_password=False)
-    return f"sqlite:///{Path(db).expanduser().absolute()}"
+    raise StoreError(
+        f"wo-tui works with a SQLite file or a PostgreSQL server, not {url.drivername}: "
+        "give a file path or a postgresql:// URL."
+    )
+
+
+def _safe(db: str) -> str:
+    """A URL for a message: without what looks like a password."""
+    scheme, _, rest = db.partition("://")
+    return f"{scheme}://{rest.rpartition('@')[2]}" if "@" in rest else db
 
 
 def _translate_server(msg: str, place: str) -> StoreError | None:
@@ -128,6 +151,42 @@ def translate(exc: Exception, where: str = "") -> StoreError:
     return StoreError(f"The database refused the change{place}: {said}.")
 
 
+class Interrupt:
+    """Stops, from another thread, the read that a ``Store.cancellable()`` copy is doing.
+
+    A list being filtered as someone types asks a new question with every key; the
+    answer to the previous one is then worthless, and at a million work orders it
+    can take a few hundred milliseconds. Once fired, every read of that copy stops.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._conn: Any = None
+        self.fired = False
+
+    def attach(self, conn: Any) -> None:
+        with self._lock:
+            if self.fired:
+                raise Interrupted("This read was superseded.")
+            self._conn = conn
+
+    def detach(self) -> None:
+        with self._lock:
+            self._conn = None
+
+    def fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        with contextlib.suppress(Exception):  # the read may have just finished
+            if isinstance(conn, sqlite3.Connection):
+                conn.interrupt()
+            else:
+                conn.cancel()
+
+
 @dataclass
 class Store:
     """One database, however many sessions: what every layer above is given."""
@@ -136,8 +195,18 @@ class Store:
     engine: Engine
     path: Path | None = None
     read_only: bool = False
+    interrupt: Interrupt | None = field(default=None, repr=False)
     _poll_conn: Any = field(default=None, repr=False)
     _poll_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def cancellable(self) -> Store:
+        """The same database, for reads that ``interrupt.fire()`` can stop."""
+        return replace(self, interrupt=Interrupt(), _poll_conn=None, _poll_lock=threading.Lock())
+
+    def stop_reads(self) -> None:
+        """Stop the reads of a ``cancellable()`` copy, now and from now on."""
+        if self.interrupt is not None:
+            self.interrupt.fire()
 
     @property
     def dialect(self) -> str:
@@ -157,10 +226,20 @@ class Store:
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
         """A short read-only session; objects stay usable after it closes."""
+        interrupt = self.interrupt
         try:
             with Session(self.engine, expire_on_commit=False) as session:
-                yield session
+                if interrupt is None:
+                    yield session
+                    return
+                interrupt.attach(session.connection().connection.driver_connection)
+                try:
+                    yield session
+                finally:
+                    interrupt.detach()
         except (OperationalError, ProgrammingError, DatabaseError) as exc:
+            if interrupt is not None and interrupt.fired:
+                raise Interrupted("This read was superseded.") from exc
             raise translate(exc, self.label) from exc
 
     @contextlib.contextmanager
@@ -230,19 +309,30 @@ class Store:
         if self.path is None:
             raise StoreError("This database has no file to copy.")
         try:
+            _create_file(dest)
+        except OSError as exc:
+            raise StoreError(f"Cannot create {dest}: {exc.strerror}.") from exc
+        try:
             src = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
             try:
                 src.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-                _create_file(dest)
                 out = sqlite3.connect(dest)
                 try:
-                    src.backup(out, pages=1024)
+                    # All pages in one step: one read snapshot of the WAL database,
+                    # which writers do not wait for. Copied a slice at a time, every
+                    # commit by anyone restarted the copy, so a large database being
+                    # worked on was never backed up.
+                    src.backup(out, pages=-1)
                 finally:
                     out.close()
             finally:
                 src.close()
         except sqlite3.Error as exc:
+            dest.unlink(missing_ok=True)
             raise translate(exc, str(dest)) from exc
+        except BaseException:
+            dest.unlink(missing_ok=True)
+            raise
 
     def _pg_dump(self, dest: Path) -> None:
         """Run ``pg_dump``: it takes a consistent snapshot without blocking writers.
@@ -281,26 +371,6 @@ class Store:
                 f"pg_dump could not back up {self.label}: "
                 f"{lines[-1] if lines else 'exit code ' + str(done.returncode)}."
             )
-
-    def sync_id_sequences(self) -> None:
-        """After rows were inserted with explicit ids (a bulk import), move every id
-        sequence past the largest id, so the next ordinary insert cannot collide.
-        SQLite needs nothing: it takes the next id from the table itself."""
-        if self.is_sqlite:
-            return
-        from wo_tui.store.models import metadata
-
-        with self.write() as s:
-            for table in metadata.sorted_tables:
-                if "id" not in table.c:
-                    continue
-                s.execute(
-                    text(
-                        "SELECT setval(pg_get_serial_sequence(:t, 'id'), "
-                        f"coalesce((SELECT max(id) FROM {table.name}), 0) + 1, false)"
-                    ),
-                    {"t": table.name},
-                )
 
     def close(self) -> None:
         with self._poll_lock:
@@ -355,19 +425,28 @@ def _check_sqlite_file(path: Path) -> None:
             f"{path} is a directory: give the database file inside it, such as {path / 'wo.db'}."
         ) from exc
     truncated = False
-    if len(header) == 100:
+    # A process stopped in the middle of a checkpoint leaves the file shorter than its
+    # header says, with the missing pages still in the WAL: SQLite recovers that, so
+    # only a file without a WAL to recover from is called truncated.
+    wal = Path(f"{path}-wal")
+    recoverable = wal.exists() and wal.stat().st_size > 0
+    if len(header) == 100 and not recoverable:
         page_size = int.from_bytes(header[16:18], "big")
         page_size = 65536 if page_size == 1 else page_size
         pages = int.from_bytes(header[28:32], "big")
         if header[24:28] == header[92:96] and pages:
             truncated = size < pages * page_size
     if header[:16] != SQLITE_HEADER or size < 512 or truncated:
-        backup = newest_backup(path)
-        restore = f"restore it from {backup}" if backup else "restore it from a backup"
-        raise CorruptDatabase(
-            f"{path} is not a wo-tui database (damaged, truncated or another kind of file). "
-            f"It was not changed; {restore} or point --db elsewhere."
-        )
+        raise _damaged(path)
+
+
+def _damaged(path: Path) -> CorruptDatabase:
+    backup = newest_backup(path)
+    restore = f"restore it from {backup}" if backup else "restore it from a backup"
+    return CorruptDatabase(
+        f"{path} is not a wo-tui database (damaged, truncated or another kind of file). "
+        f"It was not changed; {restore} or point --db elsewhere."
+    )
 
 
 def _install_sqlite_events(engine: Engine, busy_ms: int) -> None:
@@ -384,7 +463,72 @@ def _install_sqlite_events(engine: Engine, busy_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if mode != "IMMEDIATE":
+            conn.exec_driver_sql(f"BEGIN {mode}")
+            return
+        raw = conn.connection.driver_connection
+        # The connection's own timeout, not the engine's: a migration waits longer.
+        timeout_ms = int(raw.execute("PRAGMA busy_timeout").fetchone()[0])
+        waited = _spin_for_write_lock(raw, timeout_ms)
+        if waited is None:
+            return
+        # Still locked: SQLite's own busy handler waits out the rest of the timeout,
+        # and SQLAlchemy wraps its error like any other.
+        raw.execute(f"PRAGMA busy_timeout = {max(1, timeout_ms - int(waited * 1000))}")
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        finally:
+            raw.execute(f"PRAGMA busy_timeout = {timeout_ms}")
+
+
+def _spin_for_write_lock(raw: sqlite3.Connection, busy_ms: int) -> float | None:
+    """Try ``BEGIN IMMEDIATE`` every few milliseconds for up to ``WRITE_LOCK_SPIN_S``.
+
+    SQLite's own busy handler backs off to sleeps of 25-100 ms, so a writer that lost
+    the lock a few times sleeps through many free moments while newcomers take it;
+    with a dozen technicians the slowest commits took hundreds of ms. Short jittered
+    retries take the lock within a few ms of its release. Returns ``None`` once the
+    transaction has begun, else the seconds spent trying.
+    """
+    began = time.monotonic()
+    limit = min(WRITE_LOCK_SPIN_S, busy_ms / 1000)
+    pause = WRITE_LOCK_FIRST_PAUSE_S
+    raw.execute("PRAGMA busy_timeout = 0")
+    try:
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return None
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    return time.monotonic() - began
+            if time.monotonic() - began >= limit:
+                return time.monotonic() - began
+            time.sleep(random.uniform(pause / 2, pause))
+            pause = min(pause * 2, WRITE_LOCK_MAX_PAUSE_S)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {busy_ms}")
+
+
+def _use_wal(path: Path) -> None:
+    """Switch a new database to WAL, waiting for whoever else is doing the same.
+
+    Changing the journal mode needs the file to itself, and SQLite answers "database
+    is locked" at once rather than calling the busy handler; two processes creating
+    one database (two technicians starting at the same moment) both get here.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        raw = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            raw.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        finally:
+            raw.close()
+        time.sleep(random.uniform(0.005, 0.02))
 
 
 def open_store(db: str, *, create: bool = False, migrate: bool = True) -> Store:
@@ -426,18 +570,15 @@ def open_store(db: str, *, create: bool = False, migrate: bool = True) -> Store:
     store = Store(url=url, engine=engine, path=path, read_only=read_only)
     try:
         if new:
-            raw = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
-            try:
-                raw.execute("PRAGMA journal_mode = WAL")
-            finally:
-                raw.close()
+            _use_wal(path)
         if migrate:
             from wo_tui.store.migrate import upgrade
 
             upgrade(store)
     except (OperationalError, DatabaseError, sqlite3.Error) as exc:
         store.close()
-        raise translate(exc, str(path)) from exc
+        error = translate(exc, str(path))
+        raise (_damaged(path) if isinstance(error, CorruptDatabase) else error) from exc
     except BaseException:
         store.close()
         raise
@@ -464,6 +605,9 @@ def _open_server(url: str, *, migrate: bool) -> Store:
             connect_args={
                 "options": options,
                 "application_name": "wo-tui",
+                # Whatever the database's own encoding (even SQL_ASCII), text crosses
+                # the wire as UTF-8, which is what the driver decodes.
+                "client_encoding": "utf8",
                 "connect_timeout": BUSY_TIMEOUT_MS // 1000,
             },
         )

@@ -32,10 +32,11 @@ from sqlalchemy.orm import aliased
 
 from wo_tui.domain import lifecycle as lc
 from wo_tui.domain import permissions as perm
-from wo_tui.domain.refs import req_label, wo_label
+from wo_tui.domain.refs import MAX_NUMBER, req_label, wo_label
 from wo_tui.store.db import Store
 from wo_tui.store.models import Asset, Part, Site, Team, User, WorkOrder, WorkRequest
 from wo_tui.store.search import WorkOrderMatches, words
+from wo_tui.text import clean_line
 
 REQUESTS = 0
 WORK = 1
@@ -59,6 +60,7 @@ class BoardRow:
     row_id: int
     assignee_id: int | None = None
     team_id: int | None = None
+    team: str = ""
     urgency: int = 2
     impact: int = 2
     sort: tuple[Any, ...] = ()
@@ -157,8 +159,16 @@ def _like(text: str) -> str:
 
 
 def _number_in(text: str) -> int | None:
+    """The work order or request number ``text`` names, if it names one that can exist.
+
+    ASCII digits only: ``isdigit()`` also takes "²", which ``int()`` refuses, and the
+    number columns are 32-bit, so anything larger is no match rather than an error.
+    """
     digits = text.strip().upper().removeprefix("WO-").removeprefix("REQ-").lstrip("0")
-    return int(digits) if digits.isdigit() and len(digits) <= 12 else None
+    if not (digits.isascii() and digits.isdecimal()) or len(digits) > 12:
+        return None
+    number = int(digits)
+    return number if number <= MAX_NUMBER else None
 
 
 def _text_match(model: Any, text: str) -> ColumnElement[bool]:
@@ -199,8 +209,9 @@ def _wo_filters(flt: BoardFilter, now: datetime) -> list[ColumnElement[bool]]:
         where.append(WorkOrder.team_id == flt.team_id)
     if flt.site_id is not None:
         where.append(WorkOrder.site_id == flt.site_id)
-    if flt.text:
-        where.append(_text_match(WorkOrder, flt.text))
+    text = clean_line(flt.text)
+    if text:
+        where.append(_text_match(WorkOrder, text))
     return where
 
 
@@ -210,8 +221,9 @@ def _req_filters(flt: BoardFilter) -> list[ColumnElement[bool]]:
         where.append(WorkRequest.priority <= 2)
     if flt.site_id is not None:
         where.append(WorkRequest.site_id == flt.site_id)
-    if flt.text:
-        where.append(_text_match(WorkRequest, flt.text))
+    text = clean_line(flt.text)
+    if text:
+        where.append(_text_match(WorkRequest, text))
     return where
 
 
@@ -280,6 +292,7 @@ def _wo_row(r: Any) -> BoardRow:
         row_id=r[0],
         assignee_id=r[10],
         team_id=r[11],
+        team=r[7] or "",
         urgency=r[12],
         impact=r[13],
         sort=(WORK, r[8], r[0]),
@@ -355,6 +368,11 @@ def _requests_page(
     return rows[::-1] if backward else rows
 
 
+def _searched(flt: BoardFilter) -> bool:
+    """Whether the filter's text goes through the search index (it has a word)."""
+    return bool(words(clean_line(flt.text)))
+
+
 def _work_page(
     s: Any,
     flt: BoardFilter,
@@ -364,25 +382,40 @@ def _work_page(
     after: Key | None,
     before: Key | None,
 ) -> list[BoardRow]:
-    """Merge the next ``limit`` rows of each status: one index range per status."""
+    """The next ``limit`` work orders in (due, id) order.
+
+    Unfiltered by text, the next rows of each status are merged: one index range per
+    status. With text, the ids come from one query over every status, then only they
+    are joined to names: the index's matches are looked up once, not once per status,
+    and only a page of them is joined (at a million work orders a one-letter filter
+    took 350 ms merged by status, and 560 ms joined before sorting).
+    """
     backward = before is not None and after is None
     key = before if backward else after
+    seek = _seek(WorkOrder.due_at, WorkOrder.id, key, not backward, WORK)
+    order = (
+        (WorkOrder.due_at.desc(), WorkOrder.id.desc())
+        if backward
+        else (WorkOrder.due_at, WorkOrder.id)
+    )
+    if _searched(flt):
+        ids = select(WorkOrder.id).where(WorkOrder.status.in_(flt.statuses), *_wo_filters(flt, now))
+        if seek is not None:
+            ids = ids.where(seek)
+        q = _wo_columns().where(WorkOrder.id.in_(ids.order_by(*order).limit(limit)))
+        rows = [_wo_row(r) for r in s.execute(q.order_by(*order))]
+        return rows[::-1] if backward else rows
     arms = []
     for status in flt.statuses:
         q = _wo_columns().where(WorkOrder.status == status, *_wo_filters(flt, now))
-        seek = _seek(WorkOrder.due_at, WorkOrder.id, key, not backward, WORK)
         if seek is not None:
             q = q.where(seek)
-        if backward:
-            q = q.order_by(WorkOrder.due_at.desc(), WorkOrder.id.desc())
-        else:
-            q = q.order_by(WorkOrder.due_at, WorkOrder.id)
-        arms.append(select(q.limit(limit).subquery()))
+        arms.append(select(q.order_by(*order).limit(limit).subquery()))
     merged = union_all(*arms).subquery()
-    order = (
+    merged_order = (
         (merged.c.due_at.desc(), merged.c.id.desc()) if backward else (merged.c.due_at, merged.c.id)
     )
-    rows = [_wo_row(r) for r in s.execute(select(merged).order_by(*order).limit(limit))]
+    rows = [_wo_row(r) for r in s.execute(select(merged).order_by(*merged_order).limit(limit))]
     return rows[::-1] if backward else rows
 
 
@@ -409,11 +442,25 @@ def board_counts(store: Store, flt: BoardFilter, now: datetime) -> Counts:
             requests = s.execute(
                 select(func.count()).select_from(WorkRequest).where(*_req_filters(flt))
             ).scalar_one()
-        by_status: dict[str, int] = {}
+        by_status: dict[str, int] = dict.fromkeys(flt.statuses, 0)
+        overdue = 0
+        if _searched(flt):
+            # One grouped query: the search index's matches are looked up once (nine
+            # index ranges, each with its own lookup, took 670 ms for one letter at a
+            # million work orders; this 115 ms).
+            late = func.sum(case((WorkOrder.due_at < now, 1), else_=0))
+            grouped = s.execute(
+                select(WorkOrder.status, func.count(), late)
+                .where(WorkOrder.status.in_(flt.statuses), *_wo_filters(flt, now))
+                .group_by(WorkOrder.status)
+            ).all()
+            for status, n, n_late in grouped:
+                by_status[status] = int(n)
+                overdue += int(n_late or 0) if status in lc.ACTIVE else 0
+            return Counts(requests=requests, by_status=by_status, overdue=overdue)
         for status in flt.statuses:
             q = select(func.count()).select_from(WorkOrder).where(WorkOrder.status == status)
             by_status[status] = s.execute(q.where(*_wo_filters(flt, now))).scalar_one()
-        overdue = 0
         for status in lc.ACTIVE:
             if status in flt.statuses:
                 q = (
@@ -506,13 +553,14 @@ def board_position(store: Store, flt: BoardFilter, now: datetime, row: BoardRow)
         seek = _seek(WorkOrder.due_at, WorkOrder.id, row.key, False, WORK)
         assert seek is not None
         before = 0
-        for status in flt.statuses:
-            q = (
-                select(func.count())
-                .select_from(WorkOrder)
-                .where(WorkOrder.status == status, seek, *_wo_filters(flt, now))
-            )
-            before += s.execute(q).scalar_one()
+        wheres = (
+            [[WorkOrder.status.in_(flt.statuses)]]
+            if _searched(flt)
+            else [[WorkOrder.status == status] for status in flt.statuses]
+        )
+        for where in wheres:
+            q = select(func.count()).select_from(WorkOrder).where(*where, seek)
+            before += s.execute(q.where(*_wo_filters(flt, now))).scalar_one()
         return int(requests) + before
 
 
@@ -664,7 +712,7 @@ def sites(store: Store) -> list[Named]:
 
 def find_assets(store: Store, text: str, limit: int = 20) -> list[Named]:
     """Assets whose tag starts with, or whose name contains, ``text``."""
-    text = text.strip()
+    text = clean_line(text)
     with store.read() as s:
         q = select(Asset.id, Asset.tag, Asset.name, Asset.category)
         if text:
@@ -679,7 +727,7 @@ def find_assets(store: Store, text: str, limit: int = 20) -> list[Named]:
 
 
 def find_parts(store: Store, text: str, limit: int = 20) -> list[Named]:
-    text = text.strip()
+    text = clean_line(text)
     with store.read() as s:
         q = select(Part.id, Part.number, Part.name, Part.unit).where(Part.active)
         if text:
@@ -712,7 +760,7 @@ def find_work_orders(
 
     Uses the full-text index when the store has one, else LIKE on every word.
     """
-    text = text.strip()
+    text = clean_line(text)
     with store.read() as s:
         q = select(WorkOrder.number, WorkOrder.title, WorkOrder.status, Asset.tag).outerjoin(
             Asset, Asset.id == WorkOrder.asset_id

@@ -7,7 +7,10 @@ word becomes a quoted prefix term; every word must match. Quotes, ``AND``,
 ``NEAR``, ``:*`` or markup in the input are therefore just characters.
 
 A query that reads as a work order number (``WO-000123``, ``wo123``, ``123``)
-also finds that work order first, by the unique index on ``number``.
+also finds that work order first, by the unique index on ``number``; a number too
+big for the column is no match. Work still to be done (not closed or cancelled)
+comes before finished work: a dispatcher looking for "leaking seal" wants the job
+that is open today, not the ten that were closed last year.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 
+from wo_tui.domain import lifecycle as lc
+from wo_tui.domain.refs import MAX_NUMBER
 from wo_tui.store.db import Store
 from wo_tui.text import clean_line
 
@@ -35,13 +40,14 @@ CANDIDATES = 500
 ranking stays exact whenever a query matches fewer work orders than this."""
 
 _WORD = re.compile(r"[^\W_]+")
-_NUMBER = re.compile(r"^\s*(?:wo-?)?0*(\d{1,12})\s*$", re.IGNORECASE)
+_NUMBER = re.compile(r"^\s*(?:wo-?)?0*([0-9]{1,12})\s*$", re.IGNORECASE)
 
 SEARCH_OBJECTS = frozenset(
     {
         "wo_search",
         "asset_search",
         "ix_wo_search_doc",
+        "ix_wo_search_current",
         "ix_asset_search",
         *(
             f"{table}_{shadow}"
@@ -70,8 +76,9 @@ class SearchHit:
     priority: int
     asset_tag: str | None
     rank: float
-    """Higher is better; ``inf`` for the work order whose number was typed. Ranks
-    order hits within one search; they are not comparable across backends."""
+    """Relevance, higher is better; ``inf`` for the work order whose number was typed.
+    Current work comes before finished work whatever its rank. Ranks order hits within
+    one search; they are not comparable across backends."""
 
 
 @dataclass(frozen=True)
@@ -145,38 +152,61 @@ def _bind(sql: str, params: dict[str, Any]) -> Any:
 _HIT_COLUMNS = "w.number, w.title, w.status, w.priority, a.tag"
 
 
+_CURRENT = ", ".join(f"'{status}'" for status in lc.BOARD)
+"""Work that is not closed or cancelled, as SQL: it ranks above finished work."""
+_FINISHED_LAST = f"CASE WHEN w.status IN ({_CURRENT}) THEN 0 ELSE 1 END"
+
+
 def _text_hits(
     conn: Connection, terms: list[str], limit: int, statuses: Collection[str] | None
 ) -> list[SearchHit]:
-    """The newest ``CANDIDATES`` matches, ranked: a short prefix can match most of a
-    big database, and ranking all of it would cost as much as the database is big."""
+    """Current work first (not closed or cancelled), then the best match, then the newest.
+
+    Only the newest ``CANDIDATES`` matches of current work and as many of all work are
+    ranked: a short prefix can match most of a big database, and ranking all of it would
+    cost as much as the database is big. Current work is looked for apart, so old open
+    jobs are not crowded out by years of closed ones that share their words.
+    """
     where, params = _status_filter(statuses)
     params["limit"] = limit
     params["cap"] = CANDIDATES
     if conn.dialect.name == "sqlite":
         params["q"] = _fts5_query(terms)
-        candidates = (
+        matches = (
             "SELECT wo_search.rowid AS id, -bm25(wo_search, 10.0, 5.0, 2.0, 1.0) AS score "
             "FROM wo_search"
-            + (" JOIN work_order w ON w.id = wo_search.rowid" if where else "")
-            + f" WHERE wo_search MATCH :q{where} ORDER BY wo_search.rowid DESC LIMIT :cap"
         )
-        score = "c.score"
+        join = " JOIN work_order w ON w.id = wo_search.rowid"
+        query = "wo_search MATCH :q"
+        newest = " ORDER BY wo_search.rowid DESC LIMIT :cap"
+        every = matches + (join if where else "") + f" WHERE {query}{where}{newest}"
+        still_to_do = f"{matches}{join} WHERE {query}{where} AND w.status IN ({_CURRENT}){newest}"
+        sql = (
+            "WITH c AS (SELECT id, max(score) AS score FROM "
+            f"(SELECT * FROM ({every}) UNION ALL SELECT * FROM ({still_to_do})) GROUP BY id) "
+            f"SELECT {_HIT_COLUMNS}, c.score FROM c "
+            "JOIN work_order w ON w.id = c.id LEFT JOIN asset a ON a.id = w.asset_id "
+            f"ORDER BY {_FINISHED_LAST}, c.score DESC, w.number DESC LIMIT :limit"
+        )
     else:
+        # Current work has a GIN index of its own (``ix_wo_search_current``, partial on
+        # ``wo_search.current``): its newest matches cost what current work matches, not
+        # what years of closed work do. The page is then fetched by id: joined to the
+        # candidates instead, the planner hashed the whole work_order table.
         params["q"] = _tsquery(terms)
-        candidates = (
-            "SELECT s.work_order_id AS id, s.doc FROM wo_search s"
-            + (" JOIN work_order w ON w.id = s.work_order_id" if where else "")
-            + f" WHERE s.doc @@ to_tsquery('simple', :q){where}"
-            " ORDER BY s.work_order_id DESC LIMIT :cap"
+        matches = "SELECT s.work_order_id AS id FROM wo_search s"
+        join = " JOIN work_order w ON w.id = s.work_order_id" if where else ""
+        newest = " ORDER BY s.work_order_id DESC LIMIT :cap"
+        query = "s.doc @@ to_tsquery('simple', :q)"
+        every = f"{matches}{join} WHERE {query}{where}{newest}"
+        still_to_do = f"{matches}{join} WHERE s.current AND {query}{where}{newest}"
+        sql = (
+            f"WITH c AS MATERIALIZED (({every}) UNION ({still_to_do})) "
+            f"SELECT {_HIT_COLUMNS}, ts_rank(s.doc, to_tsquery('simple', :q)) AS score "
+            "FROM work_order w JOIN wo_search s ON s.work_order_id = w.id "
+            "LEFT JOIN asset a ON a.id = w.asset_id WHERE w.id = ANY (ARRAY(SELECT id FROM c)) "
+            f"ORDER BY {_FINISHED_LAST}, score DESC, w.number DESC LIMIT :limit"
         )
-        score = "ts_rank(c.doc, to_tsquery('simple', :q))"
-    sql = (
-        f"WITH c AS ({candidates}) "
-        f"SELECT {_HIT_COLUMNS}, {score} AS score "
-        "FROM c JOIN work_order w ON w.id = c.id LEFT JOIN asset a ON a.id = w.asset_id "
-        "ORDER BY score DESC, w.number DESC LIMIT :limit"
-    )
     rows = conn.execute(_bind(sql, params), params).all()
     return [SearchHit(r[0], r[1], r[2], r[3], r[4], float(r[5])) for r in rows]
 
@@ -201,17 +231,19 @@ def search_work_orders(
     limit: int = 50,
     statuses: Collection[str] | None = None,
 ) -> list[SearchHit]:
-    """Work orders matching every word of ``query`` as a prefix, best first, over
-    number, title, description, notes and the asset's tag and name."""
+    """Work orders matching every word of ``query`` as a prefix, over number, title,
+    description, notes and the asset's tag and name: the typed number first, then work
+    not yet closed or cancelled, then finished work, each best match first."""
     terms = words(query)
-    number = _NUMBER.match(query)
+    typed = _NUMBER.match(query)
+    number = int(typed.group(1)) if typed else None
     if not terms or limit <= 0 or (statuses is not None and not statuses):
         return []
     with store.read() as session:
         conn = session.connection()
         hits: list[SearchHit] = []
-        if number is not None:
-            exact = _number_hit(conn, int(number.group(1)), statuses)
+        if number is not None and number <= MAX_NUMBER:
+            exact = _number_hit(conn, number, statuses)
             if exact is not None:
                 hits.append(exact)
         for hit in _text_hits(conn, terms, limit, statuses):
