@@ -41,6 +41,11 @@ class SchemaTooNew(StoreError):
     pass
 
 
+class Interrupted(StoreError):
+    """A read was stopped because its answer is no longer wanted (the next keystroke
+    asked another question): nothing to tell anyone."""
+
+
 class DomainError(WoError):
     """A business rule refused the action."""
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from sqlmodel import SQLModel, col, select
-from wo_factory import changes_of, each, good_closeout, make_wo
+from wo_factory import changes_of, each, good_closeout, last_audit, load, make_wo
 
 from wo_tui.domain import admin
 from wo_tui.domain import lifecycle as lc
@@ -102,7 +102,10 @@ def _check_wo_verb(site, frozen_clock, verb: str) -> None:
     )
     assert event.at == frozen_clock
     assert event.actor_id == after["updated_by_id"]
-    assert changes_of(event) == _diff(before, after)
+    expected = _diff(before, after)
+    if verb == "reopen":
+        expected["reason"] = [None, "Leak is back."]
+    assert changes_of(event) == expected
     if after["status"] != before["status"]:
         assert changes_of(event)["status"] == [before["status"], after["status"]]
     assert after["version"] == before["version"] + 1
@@ -110,8 +113,8 @@ def _check_wo_verb(site, frozen_clock, verb: str) -> None:
 
 ENTRY_VERBS: dict[str, tuple[Callable[[Any, int], Any], str]] = {
     "add_note": (lambda site, n: sv.add_note(site.tech, n, "Checked it"), "note"),
-    "log_labour": (lambda site, n: sv.log_labour(site.tech, n, 40), "labour"),
-    "use_part": (lambda site, n: sv.use_part(site.tech, n, "SEAL-25", 1), "part"),
+    "log_labour": (lambda site, n: sv.log_labour(site.tech, n, 40), "labour_entry"),
+    "use_part": (lambda site, n: sv.use_part(site.tech, n, "SEAL-25", 1), "part_usage"),
 }
 
 
@@ -123,23 +126,45 @@ def _check_entry_verb(site, frozen_clock, verb: str) -> None:
     n = make_wo(site, lc.IN_PROGRESS)
     last = _last_id(site.store)
     call, key = ENTRY_VERBS[verb]
-    call(site, n)
+    row = call(site, n)
     [event] = _events_since(site.store, last)
     assert event.action == verb and event.actor_id == site.tech.actor.id
     assert event.at == frozen_clock
-    old, new = changes_of(event)[key]
-    assert old is None and new
+    assert changes_of(event)[key] == [None, row.id]
 
 
-def test_labour_and_part_audits_say_what_and_who(site, frozen_clock) -> None:
+def test_labour_and_part_audits_record_the_entry(site, frozen_clock) -> None:
+    """Who worked, when, how long and at what rate; which part, how many, at what cost:
+    enough for the replay to notice any of them edited later."""
     n = make_wo(site, lc.IN_PROGRESS)
-    sv.log_labour(site.dispatcher, n, 75, login="bob")
-    sv.use_part(site.tech, n, "BRG-6204", 2)
+    entry = sv.log_labour(site.dispatcher, n, 75, login="bob")
+    usage = sv.use_part(site.tech, n, "BRG-6204", 2)
     *_, labour, part = _events_since(site.store, 0)
-    day = frozen_clock.astimezone().date()
-    assert changes_of(labour) == {"labour": [None, f"75 min by bob on {day}"]}
+    day = frozen_clock.astimezone().date().isoformat()
+    assert changes_of(labour) == {
+        "labour_entry": [None, entry.id],
+        "user_id": [None, site.tech2.actor.id],
+        "work_date": [None, day],
+        "minutes": [None, 75],
+        "rate_cents": [None, 4000],
+    }
     assert labour.actor_id == site.dispatcher.actor.id
-    assert changes_of(part) == {"part": [None, "2 x BRG-6204 Bearing 6204"]}
+    assert changes_of(part) == {
+        "part_usage": [None, usage.id],
+        "part_id": [None, usage.part_id],
+        "quantity": [None, 2],
+        "unit_cost_cents": [None, 1250],
+    }
+
+
+def test_a_note_audit_keeps_its_digest(site) -> None:
+    n = make_wo(site, lc.IN_PROGRESS)
+    note = sv.add_note(site.tech, n, "Coupling checked")
+    [event] = _events_since(site.store, _last_id(site.store) - 1)
+    assert changes_of(event) == {
+        "note": [None, note.id],
+        "body_sha256": [None, sv.note_digest("Coupling checked")],
+    }
 
 
 REMOVALS = [
@@ -154,10 +179,11 @@ def test_removing_an_entry_is_audited(site) -> None:
         n = make_wo(site, lc.IN_PROGRESS)
         row = add(site, n)
         last = _last_id(site.store)
+        added = changes_of(_events_since(site.store, last - 1)[0])
         remove(site.tech, n, row.id)
         [event] = _events_since(site.store, last)
         assert event.action.startswith("remove_")
-        assert list(changes_of(event).values()) == [[row.id, None]]
+        assert changes_of(event) == {k: [new, old] for k, (old, new) in added.items()}
         with site.store.read() as s:
             assert s.get(model, row.id) is None
 
@@ -172,7 +198,8 @@ def test_submit_request_is_audited(site, frozen_clock) -> None:
     [event] = _events_since(site.store, last)
     assert (event.entity, event.entity_id, event.action) == ("work_request", req.id, "submit")
     assert event.actor_id == site.requester.actor.id
-    assert changes_of(event) == {"number": [None, req.number], "status": [None, "new"]}
+    row = _row(site.store, WorkRequest, id=req.id)
+    assert changes_of(event) == {k: [None, v] for k, v in row.items() if k != "id"}
 
 
 REQUEST_VERBS: dict[str, Callable[[Any, int, int], Any]] = {
@@ -216,12 +243,24 @@ def test_approval_also_audits_the_new_work_order(site) -> None:
     assert changes["due_at"] == [None, wo.due_at.isoformat()]
 
 
-def test_create_work_order_is_audited(site) -> None:
+def test_create_work_order_audits_every_field(site) -> None:
+    """requested_at drives the SLA, so it is in the snapshot like everything else."""
     last = _last_id(site.store)
-    wo = sv.create_work_order(site.dispatcher, title="Lamp out", description="Bay 3")
+    wo = sv.create_work_order(
+        site.dispatcher,
+        title="Lamp out",
+        description="Bay 3",
+        asset_tag="P-101",
+        estimated_minutes=30,
+    )
     [event] = _events_since(site.store, last)
     assert (event.action, event.entity_id, event.work_order_id) == ("create", wo.id, wo.id)
-    assert changes_of(event)["title"] == [None, "Lamp out"]
+    row = _row(site.store, WorkOrder, id=wo.id)
+    assert changes_of(event) == {
+        k: [None, v] for k, v in row.items() if k not in BOOKKEEPING | {"id"}
+    }
+    for name in ("requested_at", "response_due_at", "approved_at", "site_id", "requester"):
+        assert changes_of(event)[name][1] not in (None, ""), name
 
 
 def test_audit_rolls_back_with_a_refused_change(site) -> None:
@@ -335,7 +374,14 @@ def test_bootstrap_admin_is_audited(store) -> None:
         user.id,
         "bootstrap",
     )
-    assert json.loads(event.changes) == {"role": [None, "admin"]}
+    assert json.loads(event.changes) == {
+        "login": [None, "root"],
+        "display_name": [None, "Root"],
+        "role": [None, "admin"],
+        "team_id": [None, None],
+        "hourly_rate_cents": [None, 0],
+        "active": [None, True],
+    }
 
 
 def test_names_are_matched_after_cleaning(site) -> None:
@@ -350,3 +396,13 @@ def test_names_are_matched_after_cleaning(site) -> None:
         "team",
         {"weekly_capacity_minutes": [3 * 38 * 60, 60]},
     )
+
+
+def test_reopen_keeps_its_reason_in_its_event(site) -> None:
+    """Not in send_back_reason: the work order was not sent back."""
+    n = make_wo(site, lc.CLOSED)
+    sv.reopen(site.admin, n, "Leak is back.")
+    wo = load(site.store, n)
+    assert wo.send_back_reason == "" and wo.status == lc.ASSIGNED
+    event = last_audit(site.store)
+    assert event.action == "reopen" and changes_of(event)["reason"] == [None, "Leak is back."]

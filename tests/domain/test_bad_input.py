@@ -127,10 +127,13 @@ def test_unknown_user_gets_one_line(site) -> None:
     assert "wo-tui user add mallory --role" in message and "\n" not in message
 
 
-def test_deactivated_user_is_unknown(site) -> None:
+def test_deactivated_user_is_refused_with_whom_to_ask(site) -> None:
     admin.deactivate_user(site.admin, "bob")
-    with pytest.raises(UnknownUser, match=r"^bob is not a wo-tui user"):
+    with pytest.raises(UnknownUser) as err:
         identity.actor_for(site.store, "bob")
+    message = str(err.value)
+    assert message.startswith("bob was deactivated as a wo-tui user of ")
+    assert "ask root to reactivate you" in message and "\n" not in message
 
 
 def test_assign_to_unknown(site) -> None:
@@ -258,7 +261,13 @@ ADMIN_REFUSALS = [
     lambda ctx: admin.add_user(ctx, "", "technician"),
     lambda ctx: admin.add_user(ctx, "zed", "boss"),
     lambda ctx: admin.add_user(ctx, "zed", "technician", rate_cents=-1),
+    lambda ctx: admin.add_user(ctx, "zed", "technician", rate_cents=10**30),
+    lambda ctx: admin.add_user(ctx, "bad login; rm -rf ~", "technician"),
+    lambda ctx: admin.add_user(ctx, "-dash", "technician"),
     lambda ctx: admin.add_part(ctx, "X-1", "Widget", -100),
+    lambda ctx: admin.add_part(ctx, "X-1", "Widget", 10**30),
+    lambda ctx: admin.add_team(ctx, "Big", 10**30),
+    lambda ctx: admin.add_team(ctx, "Small", -60),
     lambda ctx: admin.add_asset(ctx, "P-101", "Duplicate tag"),
     lambda ctx: admin.add_asset(ctx, "C-9", "Conveyor", criticality=0),
     lambda ctx: admin.add_asset(ctx, "C-9", "Conveyor", location_id=999),

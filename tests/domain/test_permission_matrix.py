@@ -179,7 +179,7 @@ def test_requester_may_not_be_assigned_work(site) -> None:
 def test_admin_only_actions() -> None:
     for role in perm.ROLES:
         actor = perm.Actor(1, "x", "X", role)
-        for action in ("manage_users", "settings", "reopen"):
+        for action in ("manage_users", "settings", "reopen", "verify_audit"):
             assert perm.may(actor, action) == (role == perm.ADMIN), (role, action)
 
 

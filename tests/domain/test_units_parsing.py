@@ -31,7 +31,11 @@ def test_durations(text: str, minutes: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", " ", "h", "m", "abc", "1:75", "-5", "0", "0:00", "24:01", "25h", "1.5", "1e3"]
+    "text",
+    [
+        *("", " ", "h", "m", "abc", "1:75", "-5", "-1:30", "0", "0:00", "24:01", "25h", "1.5"),
+        *("1e3", "9" * 5000, "9" * 400 + "h"),
+    ],
 )
 def test_bad_durations_are_sentences(text: str) -> None:
     with pytest.raises(ValidationError) as err:
@@ -52,11 +56,44 @@ def test_money(text: str, cents: int) -> None:
     assert units.parse_money(text) == cents
 
 
-@pytest.mark.parametrize("text", ["", "abc", "-1", "12,50.x", "nan", "inf", "-inf", "1e400"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "abc", "-1", "12,50.x", "nan", "inf", "-inf", "1e400", "1e30", "10000000.01", "9" * 5000],
+)
 def test_bad_money_is_a_sentence(text: str) -> None:
     with pytest.raises(ValidationError) as err:
         units.parse_money(text)
-    assert "\n" not in str(err.value)
+    message = str(err.value)
+    assert "\n" not in message and len(message) < 100
+
+
+def test_money_has_an_upper_bound() -> None:
+    assert units.parse_money("10,000,000") == units.MAX_MONEY_CENTS
+    with pytest.raises(ValidationError, match=r"^'1e30' is more than 10,000,000\.00"):
+        units.parse_money("1e30")
+
+
+@pytest.mark.parametrize(("text", "minutes"), [("152", 9120), ("152.5", 9150), ("152:30", 9150)])
+def test_weekly_hours(text: str, minutes: int) -> None:
+    assert units.parse_weekly_hours(text) == minutes
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1e30", "not believable"),
+        ("168001", "not believable"),
+        ("inf", "is not hours a week"),
+        ("nan", "is not hours a week"),
+        ("152:75", "is not hours a week"),
+        ("lots", "is not hours a week"),
+        ("-1", "cannot be negative"),
+        ("-0:30", "cannot be negative"),
+    ],
+)
+def test_bad_weekly_hours_are_sentences(text: str, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        units.parse_weekly_hours(text)
 
 
 def test_format_money() -> None:

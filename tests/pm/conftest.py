@@ -30,6 +30,11 @@ def at() -> Iterator[object]:
     clock.freeze(None)
 
 
+def due(year: int, month: int, day: int) -> datetime:
+    """When PM work due on a day becomes overdue: the end of that UTC day."""
+    return datetime(year, month, day, 23, 59, 59, tzinfo=UTC)
+
+
 def pm_work(store: Store, schedule_id: int) -> list[WorkOrder]:
     with store.read() as s:
         return list(
@@ -61,7 +66,7 @@ def finish(dispatcher: Ctx, tech: Ctx, number: int) -> None:
         sv.assign(dispatcher, number, assignee=tech.actor.login)
     sv.start(tech, number)
     sv.log_labour(tech, number, 30)
-    for item in pm.checklist(tech.store, number):
+    for item in pm.checklist(tech.store, number, actor=tech.actor):
         pm.set_checklist_item(tech, number, item.position, "pass")
     sv.complete(
         tech,

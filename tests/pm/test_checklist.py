@@ -37,7 +37,7 @@ def test_tick_items_once_work_has_started(site, pm_wo: str) -> None:
     sv.start(site.tech, pm_wo)
     assert pm.set_checklist_item(site.tech, pm_wo, 1, "pass") is None
     pm.set_checklist_item(site.tech, pm_wo, 2, "na", "Guard removed for overhaul")
-    items = pm.checklist(site.store, pm_wo)
+    items = pm.checklist(site.store, pm_wo, actor=site.dispatcher.actor)
     assert [(i.result, i.note) for i in items] == [
         ("pass", ""),
         ("na", "Guard removed for overhaul"),
@@ -77,4 +77,26 @@ def test_failed_item_raises_follow_up_in_one_call(site, pm_wo: str) -> None:
     assert follow.parent_id == parent.id and follow.asset_id == parent.asset_id
     assert "Check seal for leaks" in follow.description
     assert "Weeping at the gland" in follow.description
-    assert pm.checklist(site.store, pm_wo)[0].result == "fail"
+    assert pm.checklist(site.store, pm_wo, actor=site.dispatcher.actor)[0].result == "fail"
+
+
+def test_a_failed_item_raises_its_follow_up_once(site, pm_wo: str) -> None:
+    sv.start(site.tech, pm_wo)
+    first = pm.set_checklist_item(
+        site.tech, pm_wo, 2, "fail", follow_up=sv.FollowUpInput(description="Refit guard")
+    )
+    assert first is not None
+    assert pm.checklist_follow_ups(site.store, pm_wo, actor=site.dispatcher.actor) == {
+        2: first.number
+    }
+    with pytest.raises(InvalidTransition, match=f"already raised follow-up WO-{first.number:06d}"):
+        pm.set_checklist_item(
+            site.tech, pm_wo, 2, "fail", follow_up=sv.FollowUpInput(description="Again")
+        )
+    # Another item may still raise its own.
+    assert pm.set_checklist_item(
+        site.tech, pm_wo, 1, "fail", follow_up=sv.FollowUpInput(description="Reseal")
+    )
+    with site.store.read() as s:
+        follow_ups = s.exec(select(WorkOrder).where(WorkOrder.kind == "follow_up")).all()
+    assert len(follow_ups) == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -56,7 +57,8 @@ def test_pm_commands(site, db_path, at) -> None:
     label = out.split(": ")[1].split(",")[0]
     code, out, _ = _cli(db, "dana", "pm", "list", "--format", "csv")
     assert out.splitlines()[0] == (
-        "id,title,target,trigger,next_due,last_done,open_work,due,on_time,compliance_pct,active"
+        "id,title,target,trigger,next_due,last_done,open_work,due,on_time,compliance_pct,active,"
+        "pending"
     )
     assert out.splitlines()[1].startswith("1,Grease bearings,P-101,")
     assert ",2026-03-19,,2,0,0,,True" in out.splitlines()[1]
@@ -88,6 +90,76 @@ def test_pm_commands(site, db_path, at) -> None:
     assert "1. [   -] Grease DE" in out and "2. [FAIL] Grease NDE  (Dry)" in out
     code, _, err = _cli(db, "alice", "pm", "run")
     assert code == 1 and "may not manage pm" in err
+
+
+@pytest.mark.sqlite_only
+def test_meter_readings_clearing_options_and_occurrences(site, db_path, at) -> None:
+    db = str(db_path)
+
+    def refused(login: str, *args: str) -> str:
+        code, _, err = _cli(db, login, *args)
+        assert code == 1 and err.startswith("wo-tui: ") and err.count("\n") == 1, err
+        return err
+
+    assert "finite number" in refused(
+        "dana", "pm", "add", "Service", "--asset", "P-101", "--meter", "h", "--meter-every", "nan"
+    )
+    assert "finite number" in refused(
+        "dana", "pm", "add", "Vib", "--asset", "P-101", "--meter", "v", "--meter-threshold", "nan"
+    )
+    code, out, err = _cli(
+        db,
+        "dana",
+        "pm",
+        "add",
+        "Weekend round",
+        "--asset",
+        "P-101",
+        "--every",
+        "week",
+        "--weekdays",
+        "sat",
+        "--floating",
+        "--meter",
+        "running_hours",
+        "--meter-every",
+        "500",
+        "--starts",
+        "2026-03-03",
+    )
+    assert code == 0, err
+    assert "next due 2026-03-07" in out  # Tue Mar 3 -> the first Saturday, Mar 7
+    assert "cannot be negative" in refused(
+        "alice", "pm", "reading", "--", "P-101", "running_hours", "-5"
+    )
+    assert "finite number" in refused("alice", "pm", "reading", "P-101", "running_hours", "inf")
+    assert _cli(db, "alice", "pm", "reading", "P-101", "running_hours", "120")[0] == 0
+    assert "is lower" in refused("alice", "pm", "reading", "P-101", "running_hours", "20")
+    code, out, _ = _cli(db, "alice", "pm", "reading", "P-101", "running_hours", "20", "--reset")
+    assert code == 0 and "(meter reset)" in out
+    code, out, err = _cli(db, "dana", "pm", "edit", "1", "--no-weekdays", "--no-meter")
+    assert code == 0, err
+    sched = pm.get_schedule(site.store, 1)
+    assert (sched.weekdays, sched.meter, sched.meter_every) == ("", "", None)
+    code, _, err = _cli(db, "dana", "pm", "edit", "1", "--no-every")
+    assert code == 1 and "Give a calendar interval, a meter trigger, or both." in err
+    code, out, err = _cli(
+        db, "dana", "pm", "edit", "1", "--fixed", "--every", "month", "--day-of-month", "15"
+    )
+    assert code == 0 and "on day 15" in out, err
+    code, out, _ = _cli(db, "dana", "pm", "edit", "1", "--no-day-of-month")
+    assert code == 0 and "on day" not in out
+    # Monthly fixed from the start date again (Mar 3): the next date to skip is Mar 3.
+    assert _cli(db, "dana", "pm", "skip", "1", "--reason", "Shutdown")[0] == 0
+    code, out, _ = _cli(db, "dana", "pm", "occurrences", "1", "--format", "csv")
+    lines = out.splitlines()
+    assert lines[0] == "due,key,status,reason,work_order,work_status,created_at"
+    assert lines[1].startswith("2026-03-03,cal:2026-03-03,skipped,Shutdown,,,")
+    code, out, _ = _cli(db, "dana", "pm", "occurrences", "1", "--format", "json")
+    assert json.loads(out)[0]["status"] == "skipped"
+    code, out, _ = _cli(db, "dana", "pm", "occurrences", "1")
+    assert code == 0 and "skipped" in out and "Shutdown" in out
+    assert "no PM schedule #9" in refused("dana", "pm", "occurrences", "9")
 
 
 @pytest.mark.sqlite_only

@@ -233,18 +233,6 @@ def test_backup_without_pg_dump_says_so(
     assert not (tmp_path / "wo.dump").exists()
 
 
-def test_ids_continue_after_rows_inserted_with_explicit_ids(pg_store: Store) -> None:
-    now = clock.now()
-    with pg_store.write() as s:
-        s.add(WorkOrder(id=1000, number=1000, title="Imported", requested_at=now, updated_at=now))
-    pg_store.sync_id_sequences()
-    with pg_store.write() as s:
-        wo = WorkOrder(number=1001, title="Next", requested_at=now, updated_at=now)
-        s.add(wo)
-        s.flush()
-        assert wo.id == 1001
-
-
 def test_unreachable_server_and_missing_database_are_one_sentence(pg_server: PgServer) -> None:
     with pytest.raises(StoreError, match="Cannot reach the database server"):
         open_store("postgresql://postgres@127.0.0.1:1/test")

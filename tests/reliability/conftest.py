@@ -19,9 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 
 from wo_tui.cli import main
+
+# Children forked by ``as_user`` become accounts that cannot read this interpreter's
+# library (it lives under /root): the subcommands, which load when first asked for,
+# are loaded here, before any fork.
+main.list_commands(click.Context(main))
 
 needs_root = pytest.mark.skipif(os.getuid() != 0, reason="switching to another account needs root")
 

@@ -1,7 +1,9 @@
-"""The audit trail is append-only and explains every work order's current row."""
+"""The audit trail is append-only and explains every row it covers: work orders, their
+labour, parts and notes, requests and users."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -95,6 +97,11 @@ def _raw(store: Any, sql: str, **params: Any) -> None:
         ("UPDATE work_order SET assignee_id = 5 WHERE number = :n", "assignee_id"),
         ("UPDATE work_order SET resolution = 'done' WHERE number = :n", "resolution"),
         (
+            "UPDATE work_order SET requested_at = '2020-01-01 00:00:00.000000' WHERE number = :n",
+            "requested_at",
+        ),
+        ("UPDATE work_order SET source = 'alert' WHERE number = :n", "source"),
+        (
             "UPDATE work_order SET started_at = '2020-01-01 00:00:00.000000' WHERE number = :n",
             "started_at",
         ),
@@ -105,11 +112,21 @@ def test_verify_finds_a_row_edited_behind_the_apps_back(site: Any, sql: str, fie
     n = make_wo(site, lc.IN_PROGRESS)
     _raw(site.store, sql, n=n)
     report = audit.verify(site.store)
-    assert [(m.work_order, m.field) for m in report.mismatches] == [(f"WO-{n:06d}", field)]
+    assert [(m.subject, m.field) for m in report.mismatches] == [(f"WO-{n:06d}", field)]
+
+
+def _lift_append_only(store: Any) -> None:
+    """What someone with the database owner's rights can do: set the triggers aside."""
+    if store.is_sqlite:
+        for name in ("audit_event_no_update", "audit_event_no_delete"):
+            _raw(store, f"DROP TRIGGER IF EXISTS {name}")
+    else:
+        _raw(store, "ALTER TABLE audit_event DISABLE TRIGGER USER")
 
 
 def test_verify_finds_a_forged_or_missing_event(site: Any) -> None:
     make_wo(site, lc.COMPLETED)
+    _lift_append_only(site.store)
     _raw(site.store, "DELETE FROM audit_event WHERE action = 'start'")
     problems = audit.verify(site.store).mismatches
     assert any(m.field == "status" and "never recorded" in m.problem for m in problems)
@@ -149,3 +166,78 @@ def test_verify_replays_imported_history(site: Any, tmp_path: Path) -> None:
     assert report.work_orders == 3
     _raw(site.store, "UPDATE work_order SET resolution = 'Nothing done' WHERE number = 1")
     assert [m.field for m in audit.verify(site.store).mismatches] == ["resolution"]
+
+
+def test_verify_finds_entries_notes_and_users_edited_behind_the_apps_back(site: Any) -> None:
+    n = make_wo(site, lc.IN_PROGRESS)
+    labour = sv.log_labour(site.tech, n, 45)
+    usage = sv.use_part(site.tech, n, "BRG-6204", 2)
+    gone = sv.log_labour(site.tech, n, 15)
+    sv.remove_labour(site.tech, n, gone.id)
+    first = sv.add_note(site.tech, n, "Bearing worn")
+    second = sv.add_note(site.tech, n, "Ordered a new one")
+    report = audit.verify(site.store)
+    assert report.ok, [m.sentence() for m in report.mismatches]
+    assert report.users == 6 and report.entries == 4
+    label = f"WO-{n:06d}"
+    edits = [
+        ("UPDATE labour_entry SET minutes = 450 WHERE id = :i", labour.id),
+        ("UPDATE part_usage SET quantity = 20 WHERE id = :i", usage.id),
+        ("UPDATE note SET body = 'Nothing wrong' WHERE id = :i", first.id),
+        ("DELETE FROM note WHERE id = :i", second.id),
+        ("UPDATE user_account SET hourly_rate_cents = 9900 WHERE login = 'alice'", 0),
+        ("UPDATE user_account SET role = 'admin' WHERE login = 'bob'", 0),
+        ("UPDATE user_account SET active = false WHERE login = 'erin'", 0),
+        ("UPDATE user_account SET team_id = NULL WHERE login = 'alice'", 0),
+    ]
+    for sql, row_id in edits:
+        _raw(site.store, sql, i=row_id)
+    found = {(m.subject, m.field): m for m in audit.verify(site.store).mismatches}
+    assert set(found) == {
+        (f"{label} labour #{labour.id}", "minutes"),
+        (f"{label} part #{usage.id}", "quantity"),
+        (f"{label} note #{first.id}", "body"),
+        (f"{label} note #{second.id}", "-"),
+        ("user alice", "hourly_rate_cents"),
+        ("user bob", "role"),
+        ("user erin", "active"),
+        ("user alice", "team_id"),
+    }
+    assert "was deleted outside wo-tui" in found[(f"{label} note #{second.id}", "-")].sentence()
+    assert all("\n" not in m.sentence() for m in found.values())
+
+
+def test_verify_finds_entries_added_or_deleted_behind_the_apps_back(site: Any) -> None:
+    n = make_wo(site, lc.IN_PROGRESS)
+    kept = sv.log_labour(site.tech, n, 30)
+    gone = sv.use_part(site.tech, n, "SEAL-25", 1)
+    _raw(site.store, "DELETE FROM part_usage WHERE id = :i", i=gone.id)
+    _raw(
+        site.store,
+        "INSERT INTO labour_entry (work_order_id, user_id, work_date, minutes, rate_cents, "
+        "created_at, created_by_id) SELECT work_order_id, user_id, work_date, 600, rate_cents, "
+        "created_at, created_by_id FROM labour_entry WHERE id = :i",
+        i=kept.id,
+    )
+    problems = [m.sentence() for m in audit.verify(site.store).mismatches]
+    assert len(problems) == 2, problems
+    assert any(f"part #{gone.id} -: was deleted outside wo-tui" in p for p in problems)
+    assert any("has no audit event: added outside wo-tui" in p for p in problems)
+
+
+def test_no_service_updates_or_deletes_audit_events_in_the_source() -> None:
+    """The ORM guard on ``AuditEvent`` sees only changes flushed from loaded objects: a
+    bulk ``update(AuditEvent)``/``delete(AuditEvent)`` or raw SQL passes it, and only the
+    database's triggers would stop it, at run time. So none may appear in the source."""
+    src = Path(audit.__file__).parents[1]
+    pattern = re.compile(
+        r"\b(update|delete)\(\s*AuditEvent\b|\b(UPDATE|DELETE\s+FROM)\s+audit_event\b"
+    )
+    offenders = [
+        f"{path.relative_to(src)}:{number}: {line.strip()}"
+        for path in sorted(src.rglob("*.py"))
+        if "migrations" not in path.parts
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert offenders == []

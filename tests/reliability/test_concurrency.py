@@ -3,7 +3,8 @@ when, and nothing either of them did is lost.
 
 Domain level: the command line's verbs read and write in one transaction (there is
 no screen a person looks at in between), so ``expected_version`` has nothing to
-carry there; the app passes the version it displayed.
+carry there; the app passes the version it displayed. Both backends: the children
+need only the store's URL (on SQLite its file).
 """
 
 from __future__ import annotations
@@ -23,8 +24,6 @@ from wo_tui.domain import services as sv
 from wo_tui.errors import InvalidTransition, StaleEdit
 from wo_tui.store.db import open_store
 from wo_tui.store.models import Note
-
-pytestmark = pytest.mark.sqlite_only
 
 
 def _in_child(target: Any, *args: Any) -> int:
@@ -48,10 +47,10 @@ def _alice_starts(db: str, number: int) -> None:
         store.close()
 
 
-def test_second_session_is_refused_with_who_and_when(site: Any) -> None:
+def test_second_session_is_refused_with_who_and_when(site: Any, db_url: str) -> None:
     n = make_wo(site, lc.ASSIGNED)
     seen = load(site.store, n)
-    assert _in_child(_alice_starts, str(site.store.path), n) == 0
+    assert _in_child(_alice_starts, db_url, n) == 0
     before = audit_count(site.store)
     with pytest.raises(StaleEdit) as refused:
         sv.assign(site.dispatcher, n, assignee="bob", expected_version=seen.version)
@@ -84,9 +83,9 @@ def _race(db: str, login: str, number: int, version: int, barrier: Any, results:
         store.close()
 
 
-def test_simultaneous_saves_exactly_one_wins_and_no_note_is_lost(site: Any) -> None:
+def test_simultaneous_saves_exactly_one_wins_and_no_note_is_lost(site: Any, db_url: str) -> None:
     ctx = mp.get_context("fork")
-    db = str(site.store.path)
+    db = db_url
     for _ in range(4):
         n = make_wo(site, lc.ASSIGNED)
         version = load(site.store, n).version

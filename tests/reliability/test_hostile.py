@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import col, select
 
 from tests.data import hostile
@@ -24,7 +26,7 @@ from wo_tui.domain import lifecycle as lc
 from wo_tui.domain import services as sv
 from wo_tui.domain.refs import wo_label
 from wo_tui.errors import ValidationError, WoError
-from wo_tui.store.models import Note, WorkRequest
+from wo_tui.store.models import MeterReading, Note, WorkRequest
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -155,3 +157,62 @@ def test_cli_import_of_every_corpus_file(site: Any, tmp_path: Path) -> None:
         assert run.exit_code in (0, 1), (file.name, run.stderr)
         assert "Traceback" not in run.stderr, (file.name, run.stderr)
     assert audit.verify(site.store).ok
+
+
+BEHIND_THE_APPS_BACK = {
+    "title": "\x1b]52;c;cHduZWQ=\x07Pump\x1b]0;pwned\x07 noisy",
+    "description": "Seen\x9b2J at\r\nthe \x1bPpwned\x1b\\ dock",
+    "requester": '\x9b=HYPERLINK("https://evil.example","x")',
+    "resolution": "\x1b[2J\x1b[HScreen wiped",
+    "hold_reason": "\x7f+cmd",
+    "cancel_reason": "@SUM(A1)\x85\x9d0;pwned\x9c",
+}
+
+
+def test_export_never_passes_control_characters_from_the_data(site: Any) -> None:
+    """Rows edited with SQL (another tool): both formats, on stdout, carry no ESC or
+    C1 byte, and a formula hidden behind a control character is still neutralised."""
+    n = make_wo(site, lc.IN_PROGRESS)
+    sets = ", ".join(f"{column} = :{column}" for column in BEHIND_THE_APPS_BACK)
+    with site.store.engine.begin() as conn:
+        conn.execute(
+            text(f"UPDATE work_order SET {sets} WHERE number = :n"),
+            {**BEHIND_THE_APPS_BACK, "n": n},
+        )
+        conn.execute(text("UPDATE asset SET name = :v"), {"v": "Pump\x1b]8;;https://evil.example"})
+    db = str(site.store.path) if site.store.path else site.store.url
+    outputs = {}
+    for fmt in ("csv", "json"):
+        run = wo_tui("--db", db, "export", "--format", fmt)
+        assert run.exit_code == 0, run.stderr
+        _no_payload(run.stdout)
+        assert not CONTROL.search(run.stdout.replace("\r\n", "").replace("\n", "")), fmt
+        outputs[fmt] = run.stdout
+    (row,) = csv.DictReader(io.StringIO(outputs["csv"]))
+    assert row["requester"] == '\'=HYPERLINK("https://evil.example","x")'
+    assert row["hold_reason"] == "'+cmd" and row["cancel_reason"] == "'@SUM(A1)0;pwned"
+    assert row["title"] == "]52;c;cHduZWQ=Pump]0;pwned noisy"
+    assert row["description"] == "Seen2J at\nthe Ppwned\\ dock"
+    (obj,) = json.loads(outputs["json"])
+    assert obj["requester"] == '=HYPERLINK("https://evil.example","x")'
+    assert obj["asset_name"] == "Pump]8;;https://evil.example"
+    assert "\x85" not in obj["cancel_reason"] and obj["description"] == row["description"]
+
+
+def test_hostile_meter_readings_refused_row_by_row(site: Any) -> None:
+    """Not-a-number, infinite, negative and future readings, markup for a tag, a
+    formula for a value: each one line; the meter name with escapes is kept clean."""
+    path = hostile.path("readings_hostile.csv")
+    before = audit_count(site.store)
+    with pytest.raises(importing.ImportRefused) as refused:
+        importing.import_csv(site.dispatcher, path, kind="readings")
+    problems = refused.value.problems
+    assert [int(p.split(":")[1]) for p in problems] == [2, 3, 4, 5, 6, 7, 8]
+    assert all("\n" not in p and not CONTROL.search(p) for p in problems)
+    assert "negative" in problems[2] and "future" in problems[4] and "'[/]'" in problems[5]
+    assert audit_count(site.store) == before
+    result = importing.import_csv(site.dispatcher, path, kind="readings", skip_bad=True)
+    assert result.imported == 1 and result.bad_rows == 7
+    with site.store.read() as s:
+        (meter,) = s.exec(select(MeterReading.meter)).all()
+    assert meter == "]52;c;cHduZWQ=hours2J"

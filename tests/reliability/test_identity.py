@@ -107,7 +107,10 @@ def test_unknown_or_inactive_accounts_are_refused(shared: tuple[Store, Any, Path
     admin.deactivate_user(site.admin, "nobody")
     run = as_user("nobody", _who, str(db), None)
     assert run.result["refused"] == "UnknownUser"
-    assert run.result["message"].startswith(f"nobody is not a wo-tui user of {db}")
+    assert run.result["message"].startswith(f"nobody was deactivated as a wo-tui user of {db}")
+    cli = wo_tui("--db", str(db), "list", user="nobody")
+    assert cli.exit_code == 1 and cli.stdout == ""
+    assert cli.stderr.startswith("wo-tui: nobody was deactivated") and cli.stderr.count("\n") == 1
     store = open_store(str(db))
     try:
         with pytest.raises(UnknownUser):
@@ -119,3 +122,23 @@ def test_unknown_or_inactive_accounts_are_refused(shared: tuple[Store, Any, Path
 def test_login_flag_is_never_honoured_without_a_file() -> None:
     assert identity.may_use_login_flag(None) is False
     assert identity.may_use_login_flag(Path("/nonexistent/wo.db")) is False
+
+
+def test_init_on_someone_elses_database_changes_nothing(shared: tuple[Store, Any, Path]) -> None:
+    """A copied database is not an invitation: init by an account that is not its admin,
+    a user (nobody) or not (daemon), is refused and names whom to ask; by its admin, it
+    says the database is ready."""
+    _, site, db = shared
+    before = audit_count(site.store)
+    for account in ("nobody", "daemon"):
+        run = wo_tui("--db", str(db), "init", user=account, env=PRETEND)
+        assert run.exit_code == 1, (account, run.stdout, run.stderr)
+        assert run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
+        assert f"already has an admin and {account} is not one: ask root" in run.stderr
+    assert audit_count(site.store) == before
+    assert identity.actor_for(site.store, "nobody").role == "technician"
+    with pytest.raises(UnknownUser):
+        identity.actor_for(site.store, "daemon")
+    mine = wo_tui("--db", str(db), "init")
+    assert mine.exit_code == 0 and mine.stdout == f"Database ready at {db}; root is an admin.\n"
+    assert audit_count(site.store) == before

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
+from datetime import date
 
 import pytest
 from click.testing import CliRunner
@@ -32,6 +34,11 @@ def test_csv_json_and_table(history: History, db_path) -> None:
         ["2026-03", "NORTH", "AHU-01", "12500", "0", "12500"],
         ["2026-03", "NORTH", "P-101", "25500", "11400", "36900"],
         ["2026-03", "SOUTH", "C-301", "2250", "0", "2250"],
+        [],
+        ["summary_key", "summary_value"],
+        ["labour_cents", "40250"],
+        ["parts_cents", "11400"],
+        ["total_cents", "51650"],
     ]
     code, out, _ = _run(db, "sla", *MARCH, "--format", "json", "--site", "SOUTH")
     doc = json.loads(out)
@@ -80,3 +87,77 @@ def test_help_states_every_formula() -> None:
     out = norm(CliRunner().invoke(main, ["report", "--help"]).stdout)
     for spec in REPORTS.values():
         assert norm(f"{spec.name} ({spec.title}): {spec.formula}") in out
+
+
+@pytest.mark.sqlite_only
+def test_csv_summary_is_stable_and_documented(history: History, db_path) -> None:
+    code, out, err = _run(str(db_path), "backlog", *MARCH, "--format", "csv")
+    assert code == 0, err
+    rows, _, summary = out.partition("\n\n")
+    assert rows.splitlines()[0] == "status,priority,age_bucket,work_orders,estimated_hours"
+    lines = list(csv.reader(io.StringIO(summary)))
+    assert lines[0] == ["summary_key", "summary_value"]
+    values = dict(lines[1:])
+    # The backlog test's numbers: 12.5 h open, 4.5 h ready, 266 h a week of capacity.
+    assert values["crew_weeks"] == str(round(12.5 / 266, 2))
+    assert values["ready_crew_weeks"] == str(round(4.5 / 266, 2))
+    assert values["teams[Mechanical].crew_weeks"] == str(round(2 / 152, 2))
+    assert values["teams[(no team)].crew_weeks"] == ""
+    scalar = [c.name for c in REPORTS["backlog"].summary if c.kind != "list"]
+    assert [k for k, _ in lines[1:]][: len(scalar)] == scalar
+
+
+def test_summary_keys_are_the_documented_ones(history: History) -> None:
+    from wo_tui.domain import reports as rp
+
+    period = rp.Period.of(date(2026, 3, 1), date(2026, 3, 31))
+    for name, spec in REPORTS.items():
+        assert list(rp.build(history.store, name, period).summary) == [
+            c.name for c in spec.summary
+        ], name
+
+
+HOSTILE = (
+    # Written behind the app's back: an OSC 52 clipboard write, a formula, a C1 CSI.
+    "UPDATE asset SET name = '=HYPERLINK(\"http://x\")' || char(27) || ']52;c;aGk=' || char(7)"
+    " WHERE tag = 'P-101'",
+    "UPDATE asset SET tag = '@SUM(1)' || char(155) || '2J' WHERE tag = 'C-301'",
+    "UPDATE work_order SET title = '+1' || char(27) || '[31mred' WHERE title = 'w14'",
+    "UPDATE team SET name = '-x' || char(27) || ']0;pwned' || char(7) WHERE name = 'Mechanical'",
+)
+
+
+@pytest.mark.sqlite_only
+def test_hostile_values_never_reach_the_terminal_or_a_spreadsheet(
+    history: History, db_path
+) -> None:
+    raw = sqlite3.connect(db_path)
+    with raw:
+        for statement in HOSTILE:
+            raw.execute(statement)
+    raw.close()
+    db = str(db_path)
+    outputs = {}
+    for name in ("bad-actors", "cost", "overdue", "backlog"):
+        for fmt in ("table", "csv", "json"):
+            code, out, err = _run(db, name, *MARCH, "--format", fmt)
+            assert code == 0, err
+            assert not any(ch in out for ch in "\x1b\x07\x9b"), (name, fmt)
+            outputs[name, fmt] = out
+    cells = [
+        cell
+        for name in ("bad-actors", "cost", "overdue")
+        for row in csv.reader(io.StringIO(outputs[name, "csv"]))
+        for cell in row
+    ]
+    assert '\'=HYPERLINK("http://x")]52;c;aGk=' in cells
+    assert "'@SUM(1)2J" in cells and "'+1[31mred" in cells
+    assert not any(c.startswith(("=", "@", "+")) for c in cells)
+    backlog = dict(
+        row for row in csv.reader(io.StringIO(outputs["backlog", "csv"])) if len(row) == 2
+    )
+    assert backlog["teams[-x]0;pwned].crew_weeks"] == str(round(2 / 152, 2))
+    doc = json.loads(outputs["bad-actors", "json"])
+    assert doc["rows"][0]["name"] == '=HYPERLINK("http://x")]52;c;aGk='
+    teams = json.loads(outputs["backlog", "json"])["summary"]["teams"]
+    assert "-x]0;pwned" in [t["team"] for t in teams]

@@ -58,16 +58,18 @@ def test_backlog(history: History) -> None:
 def test_overdue(history: History) -> None:
     r = rp.overdue(history.store, MARCH)
     w = history.wo
-    # Due dates: w12 2025-12-04 08:00 (P3 = 72 h), w14 02-04 12:00, pm9 03-23, pm10 03-30.
-    # Late to 04-10 12:00: 127 d 4 h = 3052 h, 65 d = 1560 h, 18.5 d = 444 h, 11.5 d = 276 h.
+    # Due dates: w12 2025-12-04 08:00 (P3 = 72 h), w14 02-04 12:00, pm9 the end of 03-23
+    # (23:59:59), pm10 the end of 03-30. Late to 04-10 12:00: 127 d 4 h = 3052 h,
+    # 65 d = 1560 h, 17 d 12 h 1 s = 420.0 h, 10 d 12 h 1 s = 252.0 h (2 decimals).
+    # Mean (3052 + 1560 + 420 + 252) / 4 = 1321.
     assert [(row[0], row[2], row[8]) for row in r.rows] == [
         (wo_label(w["w12"]), "corrective", 3052.0),
         (wo_label(w["w14"]), "corrective", 1560.0),
-        (wo_label(w["pm9"]), "preventive", 444.0),
-        (wo_label(w["pm10"]), "preventive", 276.0),
+        (wo_label(w["pm9"]), "preventive", 420.0),
+        (wo_label(w["pm10"]), "preventive", 252.0),
     ]
     assert r.rows[0][5:8] == ("AHU-01", "erin", datetime(2025, 12, 4, 8, tzinfo=UTC))
-    assert r.summary == {"work_orders": 4, "mean_hours_late": 1333.0}
+    assert r.summary == {"work_orders": 4, "mean_hours_late": 1321.0}
 
 
 def test_sla(history: History) -> None:
@@ -117,10 +119,21 @@ def test_mttr_mtbf(history: History) -> None:
 
 def test_pm_compliance(history: History) -> None:
     r = rp.pm_compliance(history.store, MARCH)
-    # Due in March: pm6 (due 03-01, done 03-03 12:00 = 60 h late, grace 10 % of 30 d = 72 h:
-    # on time), pm8 (due 03-16, done 32 h late, grace 16.8 h: late), pm9 and pm10 not done.
-    assert r.rows == [("2026-03", 4, 1, 1, 2, 25.0), ("all", 4, 1, 1, 2, 25.0)]
-    assert r.summary == {"due": 4, "on_time": 1, "compliance_pct": 25.0, "skipped": 0}
+    # Due in March, each at the end of its day: pm6 (due 03-01 23:59:59, done 03-03 12:00 =
+    # 36 h late, grace 10 % of 30 d = 72 h: on time), pm8 (due 03-16 23:59:59, done 03-17
+    # 08:00 = 8 h late, grace 10 % of 7 d = 16.8 h: on time), pm9 and pm10 open, their
+    # grace closed on 03-24 and 03-31 (before now, 04-10): not done, none pending.
+    # Compliance = 2 / (4 - 0) = 50 %.
+    assert r.rows == [("2026-03", 4, 2, 0, 2, 0, 50.0), ("all", 4, 2, 0, 2, 0, 50.0)]
+    assert r.summary == {
+        "due": 4,
+        "on_time": 2,
+        "late": 0,
+        "not_done": 2,
+        "pending": 0,
+        "compliance_pct": 50.0,
+        "skipped": 0,
+    }
 
 
 def test_planned_vs_reactive(history: History) -> None:
@@ -191,7 +204,7 @@ def test_empty_period(history: History) -> None:
         if name == "sla":
             assert r.rows == [("all", "all", 0, 0, 0, None, 0, 0, None)]
         elif name == "pm-compliance":
-            assert r.rows == [("all", 0, 0, 0, 0, None)] and r.summary["compliance_pct"] is None
+            assert r.rows == [("all", 0, 0, 0, 0, 0, None)] and r.summary["compliance_pct"] is None
         else:
             assert r.rows == [], name
     quiet = rp.workload(history.store, rp.Period.of(date(2025, 6, 1), date(2025, 6, 30)))
@@ -206,13 +219,15 @@ def test_empty_database(store) -> None:
         assert r.rows in (
             [],
             [("all", "all", 0, 0, 0, None, 0, 0, None)],
-            [("all", 0, 0, 0, 0, None)],
+            [("all", 0, 0, 0, 0, 0, None)],
         )
 
 
 def test_single_failure(site, frozen_clock) -> None:
-    # One corrective job on P-101: started 10:00, completed 12:00 on 2026-03-02. A one-day
-    # period is 24 h: operating 22 h, MTBF 22 h, MTTR 2 h, availability 22/24 = 91.7 %.
+    # One corrective job on P-101: started 10:00, completed 12:00 on 2026-03-02, and the
+    # report asked at 12:00 that day. The period is 03-02 but only 00:00-12:00 has
+    # happened: 12 h, less 2 h repair = 10 h operating, MTBF 10 h, MTTR 2 h,
+    # availability 10 / 12 = 83.3 %.
     wo = site.dispatcher
     from wo_tui import clock
     from wo_tui.domain import services as sv
@@ -236,7 +251,8 @@ def test_single_failure(site, frozen_clock) -> None:
     )
     day = rp.Period.of(date(2026, 3, 2), date(2026, 3, 2))
     r = rp.mttr_mtbf(site.store, day)
-    assert r.rows == [("P-101", "Feed pump 1", 1, 2.0, None, 22.0, 22.0, 91.7)]
+    assert r.rows == [("P-101", "Feed pump 1", 1, 2.0, None, 10.0, 10.0, 83.3)]
+    assert r.summary["period_hours"] == 12.0
     assert rp.cost(site.store, day).rows == [("2026-03", "NORTH", "P-101", 9000, 0, 9000)]
     assert rp.planned_vs_reactive(site.store, day).summary["planned_pct"] == 100.0
 

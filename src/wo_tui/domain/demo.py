@@ -6,29 +6,43 @@ technicians, a dispatcher, a requester, a parts catalogue with prices, and work
 orders spread over the last 18 months in every status, each consistent with the
 lifecycle: closed work has start, completion and close times, labour, a
 resolution and cause/remedy codes; on-hold work has a reason; some active work is
-overdue; a few new requests wait for triage.
+overdue; a few new requests wait for triage. Eight PM schedules (monthly and
+quarterly calendar ones, a floating one, a running-hours one with weekly readings)
+have had their preventive work generated, done (mostly on time), skipped or
+cancelled since they started, as ``pm run`` and the crew would have, so a ``pm run``
+right after the demo finds nothing due that it has not already generated.
+
+Each work order's audit trail is its story, in the shapes the services write: the
+requester submits, the dispatcher approves or creates, assigns and closes (or
+sends back, or cancels); the technician starts, holds and resumes, books labour
+and parts, ticks the checklist, adds notes and completes; so ``audit verify``
+replays it to the row. Only the newest ``LIVED`` work orders are lived like that:
+older work came in at go-live as an import from the previous system (one
+``import`` snapshot each), which keeps a million work orders to minutes.
 
 The same seed and the same ``clock.now()`` give the same data. Rows are built as
 plain dicts and written with core ``executemany`` in large transactions (no ORM
-objects), so a million work orders take minutes. Every work order and request
-gets an ``import`` audit event holding every field, like a CSV import.
+objects), with ids taken as ``importing.reserve_ids`` takes them.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as daytime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlmodel import Session
 
 from wo_tui import clock
 from wo_tui.config import Settings
-from wo_tui.domain import admin, identity, sla
+from wo_tui.domain import admin, identity, pm, sla
 from wo_tui.domain import lifecycle as lc
 from wo_tui.domain import permissions as perm
 from wo_tui.domain.importing import (
@@ -41,15 +55,31 @@ from wo_tui.domain.importing import (
     bulk_cache,
     insert_chunks,
     insert_work_orders,
-    next_id,
+    reserve_ids,
     reserve_numbers,
 )
-from wo_tui.domain.services import Ctx
+from wo_tui.domain.services import BOOKKEEPING, LABOUR_FIELDS, PART_FIELDS, Ctx, note_digest
 from wo_tui.errors import ValidationError
 from wo_tui.store.db import Store
-from wo_tui.store.models import Asset, Location, Note, Part, Site, Team, User
+from wo_tui.store.models import (
+    Asset,
+    ChecklistItem,
+    Location,
+    MeterReading,
+    Note,
+    Part,
+    PMOccurrence,
+    PMSchedule,
+    Site,
+    Team,
+    User,
+)
 
 DEFAULT_WORK_ORDERS = 300
+LIVED = 20_000
+"""How many of the newest work orders get their whole story in the audit trail; the
+older ones came in at go-live as imports (one snapshot each), which keeps a million
+work orders to minutes."""
 BATCH = 20_000
 HISTORY_DAYS = 548
 
@@ -57,6 +87,10 @@ NOTE_TABLE = Note.__table__  # type: ignore[attr-defined]
 ASSET_TABLE = Asset.__table__  # type: ignore[attr-defined]
 PART_TABLE = Part.__table__  # type: ignore[attr-defined]
 LOCATION_TABLE = Location.__table__  # type: ignore[attr-defined]
+CHECKLIST_TABLE = ChecklistItem.__table__  # type: ignore[attr-defined]
+OCCURRENCE_TABLE = PMOccurrence.__table__  # type: ignore[attr-defined]
+READING_TABLE = MeterReading.__table__  # type: ignore[attr-defined]
+SCHEDULE_TABLE = PMSchedule.__table__  # type: ignore[attr-defined]
 
 SITES: list[tuple[str, str, dict[str, list[str]]]] = [
     (
@@ -529,6 +563,122 @@ REJECT_REASONS = [
     "Cosmetic; covered by the annual redecoration.",
 ]
 FOLLOW_UP_SHARE = 0.06
+HOLD_AND_RESUME_SHARE = 0.08
+SEND_BACK_SHARE = 0.03
+SEND_BACK_REASONS = [
+    "Resolution does not say what was replaced: add the part numbers.",
+    "Operator reports the fault is back: please check again.",
+    "No labour booked for the second visit.",
+]
+PM_RESOLUTION = "Service done to the checklist; no defects found."
+PM_SKIP_REASON = "Plant shutdown: asset isolated for the overhaul."
+PM_CANCEL_REASON = "Asset out of service during the shutdown; next visit covers it."
+PM_LATE_SHARE = 0.15
+METER_START = 11_800
+"""Running hours on the demo compressor's meter when its schedule starts."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One demo PM schedule, on the first asset of its kind at its site."""
+
+    site: str
+    prefix: str
+    title: str
+    checklist: tuple[str, ...]
+    every: tuple[int, str] | None = None
+    mode: str = "fixed"
+    day_of_month: int | None = None
+    lead_days: int = 7
+    meter: str = ""
+    meter_every: float | None = None
+    estimated_minutes: int = 90
+    priority: int = 4
+
+
+PLANS = [
+    Plan(
+        "NPL",
+        "AHU",
+        "Monthly AHU inspection {tag}",
+        (
+            "Filter differential pressure below 250 Pa",
+            "Belts: wear and tension",
+            "Fan bearings: no noise, not hot",
+            "Condensate tray clean and draining",
+        ),
+        (1, "month"),
+        day_of_month=1,
+    ),
+    Plan(
+        "NPL",
+        "P",
+        "Quarterly pump service {tag}",
+        ("Shaft seal: no leak", "Motor bearings greased", "Vibration within limits"),
+        (3, "month"),
+        lead_days=14,
+        estimated_minutes=120,
+    ),
+    Plan(
+        "NPL",
+        "CV",
+        "Monthly conveyor check {tag}",
+        ("Belt tracking centred", "Rollers turn freely", "Gearbox oil level"),
+        (1, "month"),
+        day_of_month=15,
+        estimated_minutes=60,
+    ),
+    Plan(
+        "NPL",
+        "CH",
+        "Quarterly chiller service {tag}",
+        ("Condenser coils clean", "Refrigerant pressures logged", "Oil level and colour"),
+        (3, "month"),
+        lead_days=14,
+        estimated_minutes=240,
+        priority=3,
+    ),
+    Plan(
+        "NPL",
+        "C",
+        "2000-hour compressor service {tag}",
+        ("Oil changed", "Air filter replaced", "Condensate drain tested"),
+        meter="running_hours",
+        meter_every=2000,
+        lead_days=0,
+        estimated_minutes=180,
+        priority=3,
+    ),
+    Plan(
+        "HQ",
+        "L",
+        "Monthly lift service {tag}",
+        ("Door rollers and contacts", "Levelling at every landing", "Alarm and phone tested"),
+        (1, "month"),
+        day_of_month=10,
+        priority=3,
+    ),
+    Plan(
+        "HQ",
+        "LT",
+        "Monthly emergency lighting test {tag}",
+        ("Every fitting lit for the test", "Log book signed"),
+        (1, "month"),
+        day_of_month=20,
+        estimated_minutes=60,
+    ),
+    Plan(
+        "HQ",
+        "D",
+        "Door lubrication and check {tag}",
+        ("Hinges and rollers lubricated", "Closer speed and latch"),
+        (8, "week"),
+        mode="floating",
+        lead_days=3,
+        estimated_minutes=45,
+        priority=5,
+    ),
+]
 
 
 @dataclass
@@ -539,6 +689,7 @@ class DemoResult:
     parts: int = 0
     work_orders: int = 0
     requests: int = 0
+    schedules: int = 0
     rows: int = 0
     seconds: float = 0.0
 
@@ -549,11 +700,76 @@ class _World:
 
     now: datetime
     actor_id: int
+    dispatcher_id: int = 0
+    requester_id: int = 0
     assets: list[tuple[int, str, int, int, Kind]] = field(default_factory=list)
     teams: dict[str, int] = field(default_factory=dict)
     techs: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    logins: dict[int, str] = field(default_factory=dict)
     parts: dict[str, tuple[int, int]] = field(default_factory=dict)
-    requester_login_id: int = 0
+    sites: dict[str, int] = field(default_factory=dict)
+    go_live: datetime | None = None
+    """Work requested before this came in as an import from the previous system."""
+
+
+Step = tuple[datetime, int, str, Any]
+"""(when, who, action, changes): one audit event of a work order's story; changes
+is ``{field: [old, new]}``, or ``(table, index)`` for a note, labour entry or part
+usage whose id is only known when it is written."""
+
+
+class _Story:
+    """A work order lived through the services' steps: each change is applied to the
+    row the way ``services._wo_change`` applies it (only fields that change are in
+    its event; the row's version, updated_at and updated_by_id follow), so the audit
+    replay gives the row back."""
+
+    def __init__(self, row: dict[str, Any], at: datetime, creator: int, lived: bool) -> None:
+        row["updated_at"], row["updated_by_id"], row["version"] = at, creator, 1
+        self.row = row
+        self.lived = lived
+        """False for work from before go-live: it came in as an import, so only the
+        row is kept, not the steps."""
+        self.created = dict(row) if lived else {}
+        self.creator = creator
+        self.steps: list[Step] = []
+
+    def change(self, at: datetime, actor: int, action: str, **values: Any) -> None:
+        row = self.row
+        changes = {}
+        for name, new in values.items():
+            if row[name] != new:
+                changes[name] = [row[name], new]
+                row[name] = new
+        if self.lived:
+            self.steps.append((at, actor, action, changes))
+        row["updated_at"], row["updated_by_id"] = at, actor
+        row["version"] += 1
+
+    def booked(self, at: datetime, actor: int, action: str, table: str, index: int) -> None:
+        if self.lived:
+            self.steps.append((at, actor, action, (table, index)))
+
+    def tick(self, at: datetime, actor: int, position: int, result: str) -> None:
+        if self.lived:
+            self.steps.append((at, actor, "checklist", {f"item {position}": [None, result]}))
+
+
+@dataclass
+class _Job:
+    """One work order to write, with everything that hangs off it."""
+
+    story: _Story
+    notes: list[dict[str, Any]] = field(default_factory=list)
+    labour: list[dict[str, Any]] = field(default_factory=list)
+    parts: list[dict[str, Any]] = field(default_factory=list)
+    checklist: list[dict[str, Any]] = field(default_factory=list)
+    occurrence: dict[str, Any] | None = None
+    parent: _Job | None = None
+
+    @property
+    def row(self) -> dict[str, Any]:
+        return self.story.row
 
 
 def _status_for(rnd: random.Random, age_days: float) -> str:
@@ -613,176 +829,347 @@ def _fit(start: datetime, spans: list[float], limit: datetime) -> list[datetime]
     return out
 
 
+def _between(
+    rnd: random.Random, start: datetime, end: datetime, low: float, high: float
+) -> datetime:
+    return start + (end - start) * rnd.uniform(low, high)
+
+
+def _blank_row(**values: Any) -> dict[str, Any]:
+    """A work order as ``_new_work_order`` creates it (status open, nothing done yet)."""
+    row: dict[str, Any] = {
+        "source": "operator",
+        "requester": "",
+        "parent_id": None,
+        "pm_schedule_id": None,
+        "status": lc.OPEN,
+        **lc.NOT_YET_DONE,
+    }
+    row.update(values)
+    return row
+
+
 class _Generator:
     def __init__(self, world: _World, rnd: random.Random, policy: Any) -> None:
         self.w = world
         self.rnd = rnd
         self.policy = policy
 
+    def _labour(
+        self,
+        job: _Job,
+        crew: list[tuple[int, int]],
+        tech: tuple[int, int],
+        start: datetime,
+        end: datetime,
+        count: int,
+    ) -> None:
+        """Time booked while the work went on, mostly by the assignee."""
+        rnd = self.rnd
+        for at in sorted(_between(rnd, start, end, 0.05, 1.0) for _ in range(count)):
+            who, rate = tech if rnd.random() < 0.8 else rnd.choice(crew)
+            job.labour.append(
+                {
+                    "user_id": who,
+                    "work_date": at.astimezone().date(),
+                    "minutes": rnd.choice([15, 30, 45, 60, 90, 120, 180, 240]),
+                    "rate_cents": rate,
+                    "created_at": at,
+                    "created_by_id": who,
+                }
+            )
+            job.story.booked(at, who, "log_labour", "labour", len(job.labour) - 1)
+
+    def _parts(
+        self,
+        job: _Job,
+        tech_id: int,
+        at: datetime,
+        part_list: tuple[tuple[str, float], ...],
+        share: float,
+    ) -> None:
+        """The parts of the job, booked as it is completed (most of the time)."""
+        if not part_list or self.rnd.random() >= share:
+            return
+        for number, qty in part_list:
+            pid, cost = self.w.parts[number]
+            job.parts.append(
+                {
+                    "part_id": pid,
+                    "quantity": qty,
+                    "unit_cost_cents": cost,
+                    "created_at": at,
+                    "created_by_id": tech_id,
+                }
+            )
+            job.story.booked(at, tech_id, "use_part", "part", len(job.parts) - 1)
+
+    def _notes(self, job: _Job, since: datetime, assigned: datetime | None) -> None:
+        """Notes by the dispatcher before the work was assigned, by the technician after."""
+        rnd, row = self.rnd, job.row
+        last = row["updated_at"]
+        count = rnd.choices([0, 1, 2, 3], [35, 35, 20, 10])[0]
+        for at in sorted(_between(rnd, since, last, 0.0, 1.0) for _ in range(count)):
+            tech = row["assignee_id"]
+            author = tech if tech is not None and assigned is not None and at >= assigned else 0
+            author = author or self.w.dispatcher_id
+            job.notes.append({"author_id": author, "created_at": at, "body": rnd.choice(NOTES)})
+            job.story.booked(at, author, "add_note", "note", len(job.notes) - 1)
+
     def work_order(
-        self, age_days: float, *, parent: dict[str, Any] | None = None
-    ) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-        """One work order with its notes, labour and parts (rows without ids yet)."""
+        self, age_days: float, *, parent: _Job | None = None, follow_up_room: bool = False
+    ) -> _Job:
+        """One reactive, corrective or follow-up work order lived through to its status."""
         rnd, w = self.rnd, self.w
         now = w.now
+        dispatcher = w.dispatcher_id
         if parent is not None:
-            asset = next(a for a in w.assets if a[0] == parent["asset_id"])
-            requested = parent["completed_at"] + timedelta(minutes=rnd.uniform(5, 120))
-            if requested >= now:
-                requested = now - timedelta(minutes=1)
+            prow = parent.row
+            asset = next(a for a in w.assets if a[0] == prow["asset_id"])
+            requested = min(prow["completed_at"], now - timedelta(minutes=1))
             kind_name = lc.FOLLOW_UP
         else:
             asset = rnd.choice(w.assets)
             requested = now - timedelta(days=age_days)
-            kind_name = rnd.choices([lc.REACTIVE, lc.CORRECTIVE, lc.PREVENTIVE], [45, 35, 20])[0]
+            kind_name = rnd.choices([lc.REACTIVE, lc.CORRECTIVE], [55, 45])[0]
         asset_id, tag, loc_id, site_id, kind = asset
         age = (now - requested).total_seconds() / 86400
         status = _status_for(rnd, age)
-        if kind_name == lc.PREVENTIVE:
-            urgency, impact = 3, 2
-            title = kind.service.format(tag=tag)
-            description = f"Routine service of {tag} to the maintenance plan checklist."
-            resolution = "Service done to the checklist; no defects found."
-            cause, remedy = "", ""
-            part_list = kind.service_parts
+        fault = rnd.choice(kind.faults)
+        urgency = rnd.choices([1, 2, 3], [15, 50, 35])[0]
+        impact = rnd.choices([1, 2, 3], [20, 50, 30])[0]
+        if parent is not None:
+            title = f"Follow-up: {parent.row['title']}"[:200]
+            description = f"Finish the permanent repair after {parent.row['title']}."
         else:
-            fault = rnd.choice(kind.faults)
-            urgency = rnd.choices([1, 2, 3], [15, 50, 35])[0]
-            impact = rnd.choices([1, 2, 3], [20, 50, 30])[0]
-            if parent is not None:
-                title = f"Follow-up: {parent['title']}"[:200]
-                description = f"Finish the permanent repair after {parent['title']}."
-            else:
-                title = fault.title.format(tag=tag)
-                description = fault.description.format(tag=tag)
-            resolution, cause, remedy = fault.resolution, fault.cause, fault.remedy
-            part_list = fault.parts
+            title = fault.title.format(tag=tag)
+            description = fault.description.format(tag=tag)
         prio = sla.priority(urgency, impact)
         response_due, due = sla.due_dates(requested, prio, self.policy)
-        team_name = kind.team
-        crew = w.techs[team_name]
-        tech_id, tech_rate = rnd.choice(crew)
-        row: dict[str, Any] = {
-            "title": title,
-            "description": description,
-            "kind": kind_name,
-            "source": rnd.choice(lc.SOURCES) if kind_name == lc.REACTIVE else "inspection",
-            "requester": rnd.choice(REQUESTERS) if kind_name == lc.REACTIVE else "",
-            "urgency": urgency,
-            "impact": impact,
-            "priority": prio,
-            "status": status,
-            "site_id": site_id,
-            "asset_id": asset_id,
-            "location_id": loc_id,
-            "assignee_id": None,
-            "team_id": None,
-            "parent_id": None,
-            "pm_schedule_id": None,
-            "estimated_minutes": rnd.choice([30, 60, 90, 120, 240]),
-            "requested_at": requested,
-            "approved_at": None,
-            "response_due_at": response_due,
-            "due_at": due,
-            "started_at": None,
-            "completed_at": None,
-            "closed_at": None,
-            "cancelled_at": None,
-            "resolution": "",
-            "cause_code": "",
-            "remedy_code": "",
-            "no_parts_used": False,
-            "follow_up": "",
-            "hold_reason": "",
-            "cancel_reason": "",
-            "send_back_reason": "",
-            "updated_at": requested,
-            "updated_by_id": w.actor_id,
-            "version": 1,
-        }
+        crew = w.techs[kind.team]
+        tech = rnd.choice(crew)
         response = self.policy.response(prio).total_seconds() / 60
         resolve = self.policy.resolution(prio).total_seconds() / 60
         late = rnd.random() < 0.12
         spans = [
-            rnd.uniform(2, 60),
+            0.0 if parent is not None else rnd.uniform(2, 60),
             rnd.uniform(0.1, 0.9) * response * (3 if late else 1),
             rnd.uniform(0.05, 0.5) * resolve * (3 if late else 1),
             rnd.uniform(60, 4 * 24 * 60),
         ]
         approved, started, completed, closed = _fit(requested, spans, now)
-        row["approved_at"] = approved
-        notes: list[dict[str, Any]] = []
-        labour: list[dict[str, Any]] = []
-        used: list[dict[str, Any]] = []
-        if status not in (lc.OPEN, lc.CANCELLED):
-            row["assignee_id"] = tech_id
-            row["team_id"] = w.teams[team_name]
-        last = approved
-        if status in (lc.IN_PROGRESS, lc.ON_HOLD, lc.COMPLETED, lc.CLOSED):
-            row["started_at"] = started
-            last = started
-        if status == lc.ON_HOLD:
-            row["hold_reason"] = rnd.choice(HOLDS)
-        if status in (lc.COMPLETED, lc.CLOSED):
-            row.update(
-                completed_at=completed,
-                resolution=resolution,
-                cause_code=cause,
-                remedy_code=remedy,
-                follow_up="none",
-            )
-            last = completed
-            if status == lc.CLOSED:
-                row["closed_at"] = closed
-                last = closed
+        row = _blank_row(
+            title=title,
+            description=description,
+            kind=kind_name,
+            source=rnd.choice(lc.SOURCES) if kind_name == lc.REACTIVE else "inspection",
+            requester=rnd.choice(REQUESTERS) if kind_name == lc.REACTIVE else "",
+            urgency=urgency,
+            impact=impact,
+            priority=prio,
+            site_id=site_id,
+            asset_id=asset_id,
+            location_id=loc_id,
+            estimated_minutes=rnd.choice([30, 60, 90, 120, 240]),
+            requested_at=requested,
+            approved_at=approved,
+            response_due_at=response_due,
+            due_at=due,
+        )
+        # A follow-up is raised by the technician completing its parent, in that step.
+        creator = parent.row["assignee_id"] if parent is not None else dispatcher
+        lived = w.go_live is None or requested >= w.go_live
+        job = _Job(_Story(row, approved, creator, lived), parent=parent)
+        story = job.story
+        assigned_at: datetime | None = None
         if status == lc.CANCELLED:
-            row["assignee_id"] = None
-            row["team_id"] = None
-            row["cancelled_at"] = started
-            row["cancel_reason"] = rnd.choice(CANCEL_REASONS)
-            last = started
-        row["updated_at"] = last
-        worked = status in (lc.IN_PROGRESS, lc.ON_HOLD, lc.COMPLETED, lc.CLOSED)
-        if worked:
-            finish = row["completed_at"] or now
-            entries = rnd.randint(1, 3) if row["completed_at"] else rnd.randint(0, 2)
-            for _ in range(entries):
-                at = started + (finish - started) * rnd.random()
-                who, rate = (tech_id, tech_rate) if rnd.random() < 0.8 else rnd.choice(crew)
-                labour.append(
-                    {
-                        "user_id": who,
-                        "work_date": at.astimezone().date(),
-                        "minutes": rnd.choice([15, 30, 45, 60, 90, 120, 180, 240]),
-                        "rate_cents": rate,
-                        "created_at": at,
-                        "created_by_id": who,
-                    }
-                )
-            if row["completed_at"] and part_list and rnd.random() < 0.75:
-                for number, qty in part_list:
-                    pid, cost = w.parts[number]
-                    used.append(
-                        {
-                            "part_id": pid,
-                            "quantity": qty,
-                            "unit_cost_cents": cost,
-                            "created_at": completed,
-                            "created_by_id": tech_id,
-                        }
-                    )
-            if row["completed_at"] and not used:
-                row["no_parts_used"] = True
-        for _ in range(rnd.choices([0, 1, 2, 3], [35, 35, 20, 10])[0]):
-            at = requested + (last - requested) * rnd.random()
-            notes.append(
-                {
-                    "author_id": row["assignee_id"] or w.actor_id,
-                    "created_at": at,
-                    "body": rnd.choice(NOTES),
-                }
+            story.change(
+                started,
+                dispatcher,
+                "cancel",
+                status=lc.CANCELLED,
+                cancelled_at=started,
+                cancel_reason=rnd.choice(CANCEL_REASONS),
             )
-        return row, notes, labour, used
+        elif status != lc.OPEN:
+            assigned_at = _between(rnd, approved, started, 0.05, 0.5)
+            story.change(
+                assigned_at,
+                dispatcher,
+                "assign",
+                assignee_id=tech[0],
+                team_id=w.teams[kind.team],
+                status=lc.ASSIGNED,
+            )
+        if status in (lc.IN_PROGRESS, lc.ON_HOLD, lc.COMPLETED, lc.CLOSED):
+            done = status in (lc.COMPLETED, lc.CLOSED)
+            send_back = status == lc.CLOSED and rnd.random() < SEND_BACK_SHARE
+            # The first visit ends at the first completion when the work was sent back.
+            first = _between(rnd, started, completed, 0.5, 0.7) if send_back else completed
+            finish = first if done else now
+            story.change(started, tech[0], "start", status=lc.IN_PROGRESS, started_at=started)
+            if status == lc.ON_HOLD or rnd.random() < HOLD_AND_RESUME_SHARE:
+                held = _between(rnd, started, finish, 0.1, 0.4)
+                story.change(
+                    held, tech[0], "hold", status=lc.ON_HOLD, hold_reason=rnd.choice(HOLDS)
+                )
+                if status != lc.ON_HOLD:
+                    resumed = _between(rnd, held, finish, 0.2, 0.6)
+                    story.change(resumed, tech[0], "resume", status=lc.IN_PROGRESS, hold_reason="")
+            visits = rnd.randint(1, 3) if done else rnd.randint(0, 2)
+            self._labour(job, crew, tech, started, finish, visits)
+            if done:
+                self._parts(job, tech[0], first, fault.parts, 0.75)
+                needed = (
+                    parent is None
+                    and follow_up_room
+                    and kind_name in lc.NEEDS_CAUSE
+                    and rnd.random() < FOLLOW_UP_SHARE
+                )
+                closeout = {
+                    "status": lc.COMPLETED,
+                    "completed_at": first,
+                    "resolution": fault.resolution,
+                    "cause_code": fault.cause,
+                    "remedy_code": "TEMP" if needed else fault.remedy,
+                    "no_parts_used": not job.parts,
+                    "follow_up": "needed" if needed else "none",
+                    "send_back_reason": "",
+                }
+                story.change(first, tech[0], "complete", **closeout)
+                if send_back:
+                    back = _between(rnd, first, completed, 0.2, 0.5)
+                    story.change(
+                        back,
+                        dispatcher,
+                        "send_back",
+                        status=lc.IN_PROGRESS,
+                        completed_at=None,
+                        send_back_reason=rnd.choice(SEND_BACK_REASONS),
+                    )
+                    self._labour(job, crew, tech, back, completed, 1)
+                    story.change(
+                        completed,
+                        tech[0],
+                        "complete",
+                        **{**closeout, "completed_at": completed},
+                    )
+                if status == lc.CLOSED:
+                    story.change(closed, dispatcher, "close", status=lc.CLOSED, closed_at=closed)
+        self._notes(job, approved, assigned_at)
+        return job
+
+    def pm_work(
+        self,
+        sched_id: int,
+        plan: Plan,
+        asset: tuple[int, str, int, int, Kind],
+        due: date,
+        generated: datetime,
+        key: str,
+        grace: timedelta,
+        cancel: bool = False,
+    ) -> _Job:
+        """One work order as ``pm run`` generates it, then worked as far as ``now``."""
+        rnd, w = self.rnd, self.w
+        now, dispatcher = w.now, w.dispatcher_id
+        asset_id, tag, loc_id, site_id, kind = asset
+        urgency = min(3, plan.priority)
+        response_due, sla_due = sla.due_dates(generated, plan.priority, self.policy)
+        row = _blank_row(
+            title=plan.title.format(tag=tag),
+            description=f"Preventive maintenance of {tag} to the checklist.",
+            kind=lc.PREVENTIVE,
+            requester=f"PM #{sched_id}",
+            urgency=urgency,
+            impact=plan.priority - urgency + 1,
+            priority=plan.priority,
+            site_id=site_id,
+            asset_id=asset_id,
+            location_id=loc_id,
+            pm_schedule_id=sched_id,
+            estimated_minutes=plan.estimated_minutes,
+            requested_at=generated,
+            approved_at=generated,
+            response_due_at=response_due,
+            due_at=sla_due,
+        )
+        lived = w.go_live is None or generated >= w.go_live
+        job = _Job(_Story(row, generated, dispatcher, lived))
+        story = job.story
+        due_at = pm.due_datetime(due)
+        values: dict[str, Any] = {"due_at": due_at}
+        if response_due is not None and response_due > due_at:
+            values["response_due_at"] = max(due_at, generated)
+        values.update(team_id=w.teams[kind.team], status=lc.ASSIGNED)
+        story.change(generated, dispatcher, "pm_meter" if plan.meter else "pm_calendar", **values)
+        job.checklist = [
+            {"position": i, "text": text, "result": "", "note": ""}
+            for i, text in enumerate(plan.checklist, start=1)
+        ]
+        job.occurrence = {
+            "schedule_id": sched_id,
+            "occurrence_key": key,
+            "due_at": due_at,
+            "status": pm.GENERATED,
+            "reason": "",
+            "created_at": generated,
+        }
+        crew = w.techs[kind.team]
+        tech = rnd.choice(crew)
+        room = max((due_at - generated).total_seconds() / 3600, 2.0)
+        assigned = generated + timedelta(hours=rnd.uniform(0.5, min(20.0, room / 4)))
+        if assigned < now:
+            story.change(assigned, dispatcher, "assign", assignee_id=tech[0])
+        if cancel:
+            at = min(assigned + timedelta(days=1), now - timedelta(minutes=1))
+            story.change(
+                at,
+                dispatcher,
+                "cancel",
+                status=lc.CANCELLED,
+                cancelled_at=at,
+                cancel_reason=PM_CANCEL_REASON,
+            )
+            job.occurrence.update(status=pm.CANCELLED, reason="work order cancelled")
+            return job
+        begin = max(assigned, due_at - timedelta(days=3))
+        end = due_at - timedelta(minutes=plan.estimated_minutes * 1.5)
+        if rnd.random() < PM_LATE_SHARE:
+            start = max(due_at + grace, begin) + timedelta(hours=rnd.uniform(2, 120))
+        elif begin < end:
+            start = _between(rnd, begin, end, 0.1, 0.9)
+        else:
+            start = assigned + timedelta(hours=rnd.uniform(1, 6))
+        if start >= now:
+            return job
+        finish = start + timedelta(minutes=plan.estimated_minutes * rnd.uniform(0.7, 1.5))
+        done = finish < now
+        story.change(start, tech[0], "start", status=lc.IN_PROGRESS, started_at=start)
+        items = len(job.checklist)
+        for item in job.checklist:
+            at = start + (finish - start) * item["position"] / (items + 1)
+            if at < now:
+                item["result"] = "pass"
+                story.tick(at, tech[0], item["position"], "pass")
+        self._labour(job, crew, tech, start, finish if done else now, rnd.randint(1, 2))
+        if not done:
+            return job
+        self._parts(job, tech[0], finish, kind.service_parts, 0.9)
+        story.change(
+            finish,
+            tech[0],
+            "complete",
+            status=lc.COMPLETED,
+            completed_at=finish,
+            resolution=PM_RESOLUTION,
+            no_parts_used=not job.parts,
+            follow_up="none",
+        )
+        closed = finish + timedelta(hours=rnd.uniform(2, 72))
+        if closed < now:
+            story.change(closed, dispatcher, "close", status=lc.CLOSED, closed_at=closed)
+        return job
 
 
 def _setup(ctx: Ctx, result: DemoResult) -> _World:
@@ -811,18 +1198,28 @@ def _setup(ctx: Ctx, result: DemoResult) -> _World:
                 select(User.id, User.login, User.hourly_rate_cents, User.team_id)
             )
         }
+        world.logins = {uid: login for login, (uid, _, _) in users.items()}
+        world.dispatcher_id = users["dana"][0] if "dana" in users else ctx.actor.id
+        world.requester_id = users["rita"][0] if "rita" in users else ctx.actor.id
         for login, _, team, _ in TECHNICIANS:
             if login in users:
                 uid, rate, _t = users[login]
                 world.techs.setdefault(team, []).append((uid, rate))
         areas: dict[str, list[tuple[int, int]]] = {}
-        loc_id = next_id(s, LOCATION_TABLE)
+        loc_ids = iter(
+            reserve_ids(
+                s,
+                LOCATION_TABLE,
+                sum(1 + len(rooms) for _, _, buildings in SITES for rooms in buildings.values()),
+            )
+        )
         locations, audits = [], []
         for code, name, buildings in SITES:
             site_row = Site(code=code, name=name)
             s.add(site_row)
             s.flush()
             assert site_row.id is not None
+            world.sites[code] = site_row.id
             result.sites += 1
             audits.append(
                 audit_row(
@@ -830,8 +1227,7 @@ def _setup(ctx: Ctx, result: DemoResult) -> _World:
                 )
             )
             for building, rooms in buildings.items():
-                bid = loc_id
-                loc_id += 1
+                bid = next(loc_ids)
                 locations.append(
                     {
                         "id": bid,
@@ -843,25 +1239,26 @@ def _setup(ctx: Ctx, result: DemoResult) -> _World:
                 )
                 areas.setdefault(building, []).append((bid, site_row.id))
                 for room in rooms:
+                    room_id = next(loc_ids)
                     locations.append(
                         {
-                            "id": loc_id,
+                            "id": room_id,
                             "site_id": site_row.id,
                             "parent_id": bid,
                             "name": room,
                             "path": f"{name} / {building} / {room}",
                         }
                     )
-                    areas.setdefault(room, []).append((loc_id, site_row.id))
-                    loc_id += 1
+                    areas.setdefault(room, []).append((room_id, site_row.id))
         insert_chunks(s, LOCATION_TABLE, locations)
         audits += [audit_row(now, ctx.actor.id, "location", r) for r in locations]
-        part_id = next_id(s, PART_TABLE)
         parts = []
-        for offset, (number, name, unit, cost) in enumerate(PARTS):
+        for part_id, (number, name, unit, cost) in zip(
+            reserve_ids(s, PART_TABLE, len(PARTS)), PARTS, strict=True
+        ):
             parts.append(
                 {
-                    "id": part_id + offset,
+                    "id": part_id,
                     "number": number,
                     "name": name,
                     "unit": unit,
@@ -869,15 +1266,16 @@ def _setup(ctx: Ctx, result: DemoResult) -> _World:
                     "active": True,
                 }
             )
-            world.parts[number] = (part_id + offset, cost)
+            world.parts[number] = (part_id, cost)
         insert_chunks(s, PART_TABLE, parts)
         audits += [audit_row(now, ctx.actor.id, "part", r) for r in parts]
         result.parts = len(parts)
-        asset_id = next_id(s, ASSET_TABLE)
+        asset_ids = iter(reserve_ids(s, ASSET_TABLE, sum(k.count for k in ASSET_KINDS)))
         assets = []
         rnd = random.Random(7)
         for kind in ASSET_KINDS:
             for i in range(kind.count):
+                asset_id = next(asset_ids)
                 number = kind.first_tag + i
                 tag = (
                     f"{kind.prefix}-{number:03d}"
@@ -902,7 +1300,6 @@ def _setup(ctx: Ctx, result: DemoResult) -> _World:
                     }
                 )
                 world.assets.append((asset_id, tag, loc, site_id, kind))
-                asset_id += 1
         insert_chunks(s, ASSET_TABLE, assets)
         audits += [audit_row(now, ctx.actor.id, "asset", r) for r in assets]
         insert_chunks(s, AUDIT_TABLE, audits)
@@ -910,51 +1307,396 @@ def _setup(ctx: Ctx, result: DemoResult) -> _World:
     return world
 
 
-def _write_batch(
-    s: Session,
+# ---------------------------------------------------------------- preventive maintenance
+
+
+@dataclass
+class _PmHistory:
+    """What the PM schedules have been through: their work orders (oldest first),
+    skipped dates, meter readings, and each schedule's state as ``pm run`` leaves it."""
+
+    jobs: list[_Job] = field(default_factory=list)
+    skipped: list[tuple[int, date, date, datetime]] = field(default_factory=list)
+    """(schedule id, date skipped, next due date, when the dispatcher skipped it)"""
+    readings: list[dict[str, Any]] = field(default_factory=list)
+    schedules: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+
+def _plan_asset(world: _World, plan: Plan) -> tuple[int, str, int, int, Kind]:
+    mine = [a for a in world.assets if a[4].prefix == plan.prefix]
+    at_site = [a for a in mine if a[3] == world.sites.get(plan.site)]
+    return (at_site or mine)[0]
+
+
+def _calendar(plan: Plan) -> pm.Calendar | None:
+    if plan.every is None:
+        return None
+    return pm.Calendar(plan.every[0], plan.every[1], (), plan.day_of_month, plan.mode)
+
+
+def _grace(plan: Plan) -> timedelta:
+    """10 % of the interval: what PM compliance allows after the due date."""
+    if plan.every is None:
+        return timedelta(0)
+    value, unit = plan.every
+    return timedelta(days=0.1 * value * pm.INTERVAL_DAYS[unit])
+
+
+def _history(
+    gen: _Generator, world: _World, plans: list[tuple[int, Plan]], start: date
+) -> _PmHistory:
+    """Every schedule lived from ``start`` to now the way ``pm run`` (daily, 02:00 UTC)
+    and the crew would have: each due date (less lead time) becomes a work order."""
+    rnd, now = gen.rnd, world.now
+    today = now.astimezone(UTC).date()
+    out = _PmHistory()
+    for sched_id, plan in plans:
+        asset = _plan_asset(world, plan)
+        cal = _calendar(plan)
+        state: dict[str, Any] = {"last_done_at": None}
+        out.schedules[sched_id] = state
+        if cal is None:
+            _meter_history(gen, world, out, sched_id, plan, asset, start, state)
+            continue
+        lead = timedelta(days=plan.lead_days)
+        due = cal.fixed_on_or_after(start, start) if plan.mode == "fixed" else start
+        while due - lead <= today:
+            run_at = datetime.combine(due - lead, daytime(2), UTC)
+            first_run = datetime.combine(start, daytime(2), UTC)
+            generated = min(max(run_at, first_run), now - timedelta(minutes=1))
+            old = (today - due).days > 60
+            if plan.mode == "fixed" and old and rnd.random() < 0.03:
+                nxt = cal.fixed_on_or_after(start, due + timedelta(days=1))
+                at = max(run_at, first_run) + timedelta(hours=8)
+                out.skipped.append((sched_id, due, nxt, at))
+                due = nxt
+                continue
+            cancel = plan.mode == "fixed" and old and rnd.random() < 0.03
+            job = gen.pm_work(
+                sched_id,
+                plan,
+                asset,
+                due,
+                generated,
+                f"cal:{due.isoformat()}",
+                _grace(plan),
+                cancel,
+            )
+            out.jobs.append(job)
+            done = job.row["completed_at"]
+            if done is not None:
+                state["last_done_at"] = max(filter(None, (state["last_done_at"], done)))
+            if plan.mode == "fixed":
+                due = cal.fixed_on_or_after(start, due + timedelta(days=1))
+            elif done is None:
+                break
+            else:
+                due = cal.floating_after(max(done.astimezone(UTC).date(), due))
+        state["next_due_at"] = pm.due_datetime(due)
+    return out
+
+
+def _meter_history(
+    gen: _Generator,
     world: _World,
-    batch: list[tuple[dict[str, Any], list[Any], list[Any], list[Any]]],
-    result: DemoResult,
+    out: _PmHistory,
+    sched_id: int,
+    plan: Plan,
+    asset: tuple[int, str, int, int, Kind],
+    start: date,
+    state: dict[str, Any],
 ) -> None:
+    """Weekly readings of a running-hours meter; a PM each time it has run
+    ``meter_every`` hours since the reading at the last PM's completion."""
+    rnd, now = gen.rnd, world.now
+    assert plan.meter_every is not None
+    crew = world.techs[asset[4].team]
+    value = baseline = float(METER_START)
+    active: _Job | None = None
+    taken: list[tuple[datetime, float]] = []
+    at = datetime.combine(start, daytime(7), UTC)
+    while at < now:
+        taken.append((at, value))
+        out.readings.append(
+            {
+                "asset_id": asset[0],
+                "meter": plan.meter,
+                "value": value,
+                "read_at": at,
+                "recorded_by_id": rnd.choice(crew)[0],
+            }
+        )
+        if active is not None and active.row["completed_at"] is not None:
+            done = active.row["completed_at"]
+            if done <= at:
+                baseline = max(v for t, v in taken if t <= done)
+                state["last_done_at"] = done
+                active = None
+        target = baseline + plan.meter_every
+        if active is None and value >= target:
+            run_at = datetime.combine(at.date() + timedelta(days=1), daytime(2), UTC)
+            generated = min(run_at, now - timedelta(minutes=1))
+            active = gen.pm_work(
+                sched_id,
+                plan,
+                asset,
+                generated.date(),
+                generated,
+                f"meter:{target:.0f}",
+                timedelta(0),
+            )
+            out.jobs.append(active)
+        at += timedelta(days=7)
+        value += round(rnd.uniform(85, 115))
+    if active is not None and active.row["completed_at"] is not None:
+        done = active.row["completed_at"]
+        baseline = max(v for t, v in taken if t <= done)
+        state["last_done_at"] = done
+    state["last_meter_value"] = baseline
+    state["next_due_at"] = None
+
+
+def _schedules(ctx: Ctx, world: _World, start: date) -> list[tuple[int, Plan]]:
+    """The demo's PM schedules, made by the dispatcher through ``pm.create_schedule``."""
+    dispatcher = Ctx(
+        ctx.store, identity.actor_for(ctx.store, world.logins[world.dispatcher_id]), ctx.settings
+    )
+    made = []
+    for plan in PLANS:
+        asset = _plan_asset(world, plan)
+        every = plan.every or (None, "")
+        sched = pm.create_schedule(
+            dispatcher,
+            pm.ScheduleInput(
+                title=plan.title.format(tag=asset[1]),
+                asset_tag=asset[1],
+                instructions=f"Preventive maintenance of {asset[1]} to the checklist.",
+                checklist=list(plan.checklist),
+                team=asset[4].team,
+                estimated_minutes=plan.estimated_minutes,
+                priority=plan.priority,
+                interval_value=every[0],
+                interval_unit=every[1],
+                day_of_month=plan.day_of_month,
+                mode=plan.mode,
+                lead_days=plan.lead_days,
+                meter=plan.meter,
+                meter_every=plan.meter_every,
+                meter_baseline=float(METER_START) if plan.meter else None,
+                starts_on=start,
+            ),
+        )
+        assert sched.id is not None
+        made.append((sched.id, plan))
+    return made
+
+
+def _pm_start(world: _World, policy: Any, seed: int, budget: int) -> tuple[date, int]:
+    """The day the schedules started, and how many work orders they have had since:
+    18 months ago, or later when their work would be more than ``budget`` work
+    orders (a small demo stays mostly reactive)."""
+    today = world.now.astimezone(UTC).date()
+    plans = list(enumerate(PLANS))
+    days = float(HISTORY_DAYS)
+    while days >= 1:
+        start = today - timedelta(days=int(days))
+        trial = _history(_Generator(world, random.Random(seed), policy), world, plans, start)
+        if len(trial.jobs) <= budget:
+            return start, len(trial.jobs)
+        days *= 0.7
+    return today + timedelta(days=45), 0
+
+
+def _finish_pm(s: Session, world: _World, history: _PmHistory) -> int:
+    """Skipped dates, meter readings and each schedule's state; returns rows written."""
+    dispatcher = world.dispatcher_id
+    occurrences, audits = [], []
+    for sched_id, due, nxt, at in history.skipped:
+        due_at, next_at = pm.due_datetime(due), pm.due_datetime(nxt)
+        occurrences.append(
+            {
+                "schedule_id": sched_id,
+                "occurrence_key": f"cal:{due.isoformat()}",
+                "due_at": due_at,
+                "status": pm.SKIPPED,
+                "reason": PM_SKIP_REASON,
+                "work_order_id": None,
+                "created_at": at,
+            }
+        )
+        changes = {
+            "next_due_at": [due_at, next_at],
+            "skipped": [None, due.isoformat()],
+            "reason": [None, PM_SKIP_REASON],
+        }
+        audits.append(_event(at, dispatcher, "pm_schedule", sched_id, None, "skip", changes))
+    insert_chunks(s, OCCURRENCE_TABLE, occurrences)
+    insert_chunks(s, READING_TABLE, history.readings)
+    for r in history.readings:
+        changes = {r["meter"]: [None, r["value"]]}
+        audits.append(
+            _event(
+                r["read_at"],
+                r["recorded_by_id"],
+                "asset",
+                r["asset_id"],
+                None,
+                "meter_reading",
+                changes,
+            )
+        )
+    insert_chunks(s, AUDIT_TABLE, audits)
+    for sched_id, state in history.schedules.items():
+        s.execute(update(SCHEDULE_TABLE).where(SCHEDULE_TABLE.c.id == sched_id).values(**state))
+    return len(occurrences) + len(history.readings) + len(audits)
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _json(value: Any) -> str:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _event(
+    at: datetime,
+    actor: int,
+    entity: str,
+    entity_id: int,
+    work_order_id: int | None,
+    action: str,
+    changes: dict[str, list[Any]],
+) -> dict[str, Any]:
+    """An audit row as ``services._audit`` writes it."""
+    return {
+        "at": at,
+        "actor_id": actor,
+        "entity": entity,
+        "entity_id": entity_id,
+        "work_order_id": work_order_id,
+        "action": action,
+        "changes": json.dumps(changes, ensure_ascii=False, default=_json),
+    }
+
+
+WO_FIELDS = tuple(c.name for c in WO_TABLE.columns if c.name not in BOOKKEEPING)
+REQ_FIELDS = tuple(c.name for c in REQ_TABLE.columns if c.name not in BOOKKEEPING)
+
+
+@cache
+def _digest(body: str) -> str:
+    return note_digest(body)
+
+
+def _timeline(job: _Job) -> list[dict[str, Any]]:
+    """The work order's audit events, creation first, then its story in time order."""
+    row, story = job.row, job.story
+    wo_id = row["id"]
+    created = {**story.created, "number": row["number"], "parent_id": row["parent_id"]}
+    events = [
+        _event(
+            story.created["updated_at"],
+            story.creator,
+            "work_order",
+            wo_id,
+            wo_id,
+            "create",
+            {name: [None, created[name]] for name in WO_FIELDS},
+        )
+    ]
+    for at, actor, action, changes in sorted(story.steps, key=lambda step: step[0]):
+        if isinstance(changes, tuple):
+            table, index = changes
+            if table == "note":
+                note = job.notes[index]
+                changes = {
+                    "note": [None, note["id"]],
+                    "body_sha256": [None, _digest(note["body"])],
+                }
+            else:
+                entry = (job.labour if table == "labour" else job.parts)[index]
+                fields, key = (
+                    (LABOUR_FIELDS, "labour_entry")
+                    if table == "labour"
+                    else (PART_FIELDS, "part_usage")
+                )
+                changes = {key: [None, entry["id"]], **{f: [None, entry[f]] for f in fields}}
+        events.append(_event(at, actor, "work_order", wo_id, wo_id, action, changes))
+    return events
+
+
+def _request_for(world: _World, row: dict[str, Any]) -> dict[str, Any]:
+    """The request a reactive work order was approved from (submitted by the requester
+    at the desk, approved by the dispatcher)."""
+    return {
+        "requester": row["requester"],
+        "contact": "",
+        "source": row["source"],
+        "site_id": row["site_id"],
+        "asset_id": row["asset_id"],
+        "location_id": row["location_id"],
+        "title": row["title"],
+        "description": row["description"],
+        "urgency": row["urgency"],
+        "impact": row["impact"],
+        "priority": row["priority"],
+        "status": lc.REQ_NEW,
+        "submitted_by_id": world.requester_id,
+        "submitted_at": row["requested_at"],
+        "triaged_by_id": None,
+        "triaged_at": None,
+        "reject_reason": "",
+        "work_order_id": None,
+    }
+
+
+def _ids(s: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    for row, new_id in zip(rows, reserve_ids(s, table, len(rows)), strict=True):
+        row["id"] = new_id
+
+
+def _write_batch(s: Session, world: _World, batch: list[_Job], result: DemoResult) -> None:
     """Give a batch its ids and numbers, add requests for reactive work, insert it all."""
     first_number = reserve_numbers(s, "WO", len(batch))
-    first_id = next_id(s, WO_TABLE)
-    wos, notes, labour, parts, requests = [], [], [], [], []
-    for offset, (row, n, lab, used) in enumerate(batch):
-        row["id"] = first_id + offset
+    wos = [job.row for job in batch]
+    _ids(s, WO_TABLE, wos)
+    notes = [n for job in batch for n in job.notes]
+    labour = [e for job in batch for e in job.labour]
+    parts = [p for job in batch for p in job.parts]
+    _ids(s, NOTE_TABLE, notes)
+    _ids(s, LABOUR_TABLE, labour)
+    _ids(s, PART_USAGE_TABLE, parts)
+    checklist, occurrences, events, imported = [], [], [], []
+    requests: list[tuple[dict[str, Any], Decision | None]] = []
+    for offset, job in enumerate(batch):
+        row = job.row
         row["number"] = first_number + offset
-        if isinstance(row["parent_id"], dict):
-            row["parent_id"] = row["parent_id"]["id"]
-        wos.append(row)
-        for item in n:
-            notes.append({**item, "work_order_id": row["id"]})
-        for item in lab:
-            labour.append({**item, "work_order_id": row["id"]})
-        for item in used:
-            parts.append({**item, "work_order_id": row["id"]})
+        if job.parent is not None:
+            row["parent_id"] = job.parent.row["id"]
+        for item in (*job.notes, *job.labour, *job.parts):
+            item["work_order_id"] = row["id"]
+        checklist += [{**item, "work_order_id": row["id"]} for item in job.checklist]
+        if job.occurrence is not None:
+            occurrences.append({**job.occurrence, "work_order_id": row["id"]})
+        lived = job.story.lived
+        if lived:
+            events += _timeline(job)
+        else:
+            events.append(audit_row(world.go_live or world.now, world.actor_id, "work_order", row))
         if row["kind"] == lc.REACTIVE:
-            requests.append(
-                {
-                    "requester": row["requester"],
-                    "contact": "",
-                    "source": row["source"],
-                    "site_id": row["site_id"],
-                    "asset_id": row["asset_id"],
-                    "location_id": row["location_id"],
-                    "title": row["title"],
-                    "description": row["description"],
-                    "urgency": row["urgency"],
-                    "impact": row["impact"],
-                    "priority": row["priority"],
-                    "status": lc.REQ_APPROVED,
-                    "submitted_by_id": world.requester_login_id or world.actor_id,
-                    "submitted_at": row["requested_at"],
-                    "triaged_by_id": world.actor_id,
-                    "triaged_at": row["approved_at"],
-                    "reject_reason": "",
-                    "work_order_id": row["id"],
-                }
-            )
+            req = _request_for(world, row)
+            values = {
+                "status": lc.REQ_APPROVED,
+                "work_order_id": row["id"],
+                "triaged_by_id": world.dispatcher_id,
+                "triaged_at": row["approved_at"],
+            }
+            if lived:
+                requests.append((req, ("approve", row["approved_at"], row["id"], values)))
+            else:
+                imported.append({**req, **values})
     # The search index is kept by triggers: a note inserted after its work order
     # re-indexes that work order, one by one. On SQLite the notes go first (foreign
     # keys checked at commit instead), so each work order is indexed once, with its notes.
@@ -963,73 +1705,132 @@ def _write_batch(
         s.execute(text("PRAGMA defer_foreign_keys = ON"))
         insert_chunks(s, NOTE_TABLE, notes)
     insert_work_orders(s, wos)
-    insert_chunks(
-        s, AUDIT_TABLE, [audit_row(r["updated_at"], world.actor_id, "work_order", r) for r in wos]
-    )
-    _insert_requests(s, world, requests, result)
     if not notes_first:
         insert_chunks(s, NOTE_TABLE, notes)
     insert_chunks(s, LABOUR_TABLE, labour)
     insert_chunks(s, PART_USAGE_TABLE, parts)
+    insert_chunks(s, CHECKLIST_TABLE, checklist)
+    insert_chunks(s, OCCURRENCE_TABLE, occurrences)
+    insert_chunks(s, AUDIT_TABLE, events)
+    _insert_requests(s, world, requests, result)
+    _import_requests(s, world, imported, result)
     result.work_orders += len(wos)
-    result.rows += len(wos) * 2 + len(notes) + len(labour) + len(parts)
+    result.rows += len(wos) + len(notes) + len(labour) + len(parts) + len(checklist)
+    result.rows += len(occurrences) + len(events)
+
+
+def _set_dict(row: dict[str, Any], **values: Any) -> dict[str, list[Any]]:
+    """``services._set`` for a row that is still a dict."""
+    changes = {}
+    for name, new in values.items():
+        if row[name] != new:
+            changes[name] = [row[name], new]
+            row[name] = new
+    return changes
+
+
+Decision = tuple[str, datetime, int | None, dict[str, Any]]
+"""(action, when, work order id, values): what the dispatcher did with a request."""
 
 
 def _insert_requests(
-    s: Session, world: _World, requests: list[dict[str, Any]], result: DemoResult
+    s: Session,
+    world: _World,
+    requests: list[tuple[dict[str, Any], Decision | None]],
+    result: DemoResult,
 ) -> None:
+    """Requests as submitted (their ``submit`` snapshot), then as triaged."""
     if not requests:
         return
     first_number = reserve_numbers(s, "REQ", len(requests))
-    first_id = next_id(s, REQ_TABLE)
-    for offset, row in enumerate(requests):
-        row["id"] = first_id + offset
-        row["number"] = first_number + offset
+    rows = [req for req, _ in requests]
+    _ids(s, REQ_TABLE, rows)
+    events = []
+    for offset, (req, decision) in enumerate(requests):
+        req["number"] = first_number + offset
+        snapshot = {name: [None, req[name]] for name in REQ_FIELDS}
+        events.append(
+            _event(
+                req["submitted_at"],
+                req["submitted_by_id"],
+                "work_request",
+                req["id"],
+                None,
+                "submit",
+                snapshot,
+            )
+        )
+        if decision is not None:
+            action, at, wo_id, values = decision
+            changes = _set_dict(req, **values)
+            events.append(
+                _event(at, world.dispatcher_id, "work_request", req["id"], wo_id, action, changes)
+            )
+    insert_chunks(s, REQ_TABLE, rows)
+    insert_chunks(s, AUDIT_TABLE, events)
+    result.requests += len(rows)
+    result.rows += len(rows) + len(events)
+
+
+def _import_requests(
+    s: Session, world: _World, requests: list[dict[str, Any]], result: DemoResult
+) -> None:
+    """Requests from before go-live, as the import brought them (one snapshot each)."""
+    if not requests:
+        return
+    first_number = reserve_numbers(s, "REQ", len(requests))
+    _ids(s, REQ_TABLE, requests)
+    for offset, req in enumerate(requests):
+        req["number"] = first_number + offset
     insert_chunks(s, REQ_TABLE, requests)
+    at = world.go_live or world.now
     insert_chunks(
-        s,
-        AUDIT_TABLE,
-        [
-            audit_row(r["triaged_at"] or r["submitted_at"], world.actor_id, "work_request", r)
-            for r in requests
-        ],
+        s, AUDIT_TABLE, [audit_row(at, world.actor_id, "work_request", r) for r in requests]
     )
     result.requests += len(requests)
-    result.rows += len(requests) * 2
+    result.rows += 2 * len(requests)
 
 
 def _triage_queue(s: Session, world: _World, rnd: random.Random, result: DemoResult) -> None:
     """New requests waiting for the dispatcher, plus a few already turned away."""
-    rows = []
+    requests: list[tuple[dict[str, Any], Decision | None]] = []
     for i in range(18):
         asset_id, tag, loc, site_id, kind = rnd.choice(world.assets)
         fault = rnd.choice(kind.faults)
         urgency, impact = rnd.choice([1, 2, 2, 3]), rnd.choice([1, 2, 3])
-        status = lc.REQ_NEW if i < 14 else lc.REQ_REJECTED
         submitted = world.now - timedelta(minutes=rnd.uniform(5, 3 * 24 * 60))
-        rows.append(
-            {
-                "requester": rnd.choice(REQUESTERS),
-                "contact": f"ext. {rnd.randint(2000, 2999)}",
-                "source": rnd.choice(lc.SOURCES),
-                "site_id": site_id,
-                "asset_id": asset_id,
-                "location_id": loc,
-                "title": fault.title.format(tag=tag),
-                "description": fault.description.format(tag=tag),
-                "urgency": urgency,
-                "impact": impact,
-                "priority": urgency + impact - 1,
-                "status": status,
-                "submitted_by_id": world.requester_login_id or world.actor_id,
-                "submitted_at": submitted,
-                "triaged_by_id": world.actor_id if status != lc.REQ_NEW else None,
-                "triaged_at": submitted + timedelta(minutes=30) if status != lc.REQ_NEW else None,
-                "reject_reason": rnd.choice(REJECT_REASONS) if status == lc.REQ_REJECTED else "",
-                "work_order_id": None,
+        req = {
+            "requester": rnd.choice(REQUESTERS),
+            "contact": f"ext. {rnd.randint(2000, 2999)}",
+            "source": rnd.choice(lc.SOURCES),
+            "site_id": site_id,
+            "asset_id": asset_id,
+            "location_id": loc,
+            "title": fault.title.format(tag=tag),
+            "description": fault.description.format(tag=tag),
+            "urgency": urgency,
+            "impact": impact,
+            "priority": urgency + impact - 1,
+            "status": lc.REQ_NEW,
+            "submitted_by_id": world.requester_id,
+            "submitted_at": submitted,
+            "triaged_by_id": None,
+            "triaged_at": None,
+            "reject_reason": "",
+            "work_order_id": None,
+        }
+        decision: Decision | None = None
+        if i >= 14:
+            at = min(submitted + timedelta(minutes=30), world.now)
+            values = {
+                "status": lc.REQ_REJECTED,
+                "reject_reason": rnd.choice(REJECT_REASONS),
+                "triaged_by_id": world.dispatcher_id,
+                "triaged_at": at,
             }
-        )
-    _insert_requests(s, world, rows, result)
+            decision = ("reject", at, None, values)
+        requests.append((req, decision))
+    _insert_requests(s, world, requests, result)
 
 
 def load(
@@ -1053,42 +1854,48 @@ def load(
     began = time.perf_counter()
     result = DemoResult()
     world = _setup(ctx, result)
-    with ctx.store.read() as s:
-        world.requester_login_id = (
-            s.execute(select(User.id).where(User.login == "rita")).scalar() or 0
-        )
+    policy = ctx.settings.sla
+    start, planned = _pm_start(world, policy, seed, work_orders // 4)
+    plans = _schedules(ctx, world, start)
+    result.schedules = len(plans)
     rnd = random.Random(seed)
-    gen = _Generator(world, rnd, ctx.settings.sla)
+    gen = _Generator(world, rnd, policy)
+    others = work_orders - planned
     # Oldest first, so numbers rise with time as they would have in real life.
-    ages = sorted((_age(rnd) for _ in range(work_orders)), reverse=True)
-    made = 0
-    while made < work_orders:
-        batch: list[tuple[dict[str, Any], list[Any], list[Any], list[Any]]] = []
-        while made < work_orders and len(batch) < BATCH:
-            item = gen.work_order(ages[made])
-            batch.append(item)
-            made += 1
-            row = item[0]
-            if (
-                made < work_orders
-                and row["completed_at"] is not None
-                and row["kind"] in lc.NEEDS_CAUSE
-                and rnd.random() < FOLLOW_UP_SHARE
+    ages = sorted((_age(rnd) for _ in range(others)), reverse=True)
+    if others > LIVED:
+        world.go_live = world.now - timedelta(days=ages[others - LIVED])
+    history = _history(_Generator(world, random.Random(seed), policy), world, plans, start)
+    pm_jobs = sorted(history.jobs, key=lambda job: job.row["requested_at"])
+    made = taken = 0
+    while made + taken < work_orders:
+        batch: list[_Job] = []
+        while made + taken < work_orders and len(batch) < BATCH:
+            job = (
+                gen.work_order(ages[made], follow_up_room=made + 1 < others)
+                if made < others
+                else None
+            )
+            while taken < len(pm_jobs) and (
+                job is None or pm_jobs[taken].row["requested_at"] <= job.row["requested_at"]
             ):
-                row["follow_up"] = "needed"
-                row["remedy_code"] = "TEMP"
-                child = gen.work_order(0.0, parent=row)
-                child[0]["parent_id"] = row
-                batch.append(child)
+                batch.append(pm_jobs[taken])
+                taken += 1
+            if job is None:
+                continue
+            batch.append(job)
+            made += 1
+            if job.row["follow_up"] == "needed":
+                batch.append(gen.work_order(0.0, parent=job))
                 made += 1
-        with ctx.store.write() as s:
+        with ctx.write() as s:
             bulk_cache(s)
             _write_batch(s, world, batch, result)
         if progress:
-            progress(made, work_orders)
-    with ctx.store.write() as s:
+            progress(made + taken, work_orders)
+    with ctx.write() as s:
         _triage_queue(s, world, rnd, result)
-    ctx.store.sync_id_sequences()
+        result.rows += _finish_pm(s, world, history)
     result.seconds = time.perf_counter() - began
     return result
 

@@ -20,14 +20,19 @@ import grp
 import os
 import pwd
 import re
+import shutil
 import sqlite3
 import stat
+import subprocess
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
 
 from wo_tui.errors import ValidationError, WoError
-from wo_tui.store.db import BUSY_TIMEOUT_MS, SQLITE_HEADER, newest_backup
+from wo_tui.store.db import BUSY_TIMEOUT_MS, SCHEMA_HEAD, SQLITE_HEADER, newest_backup
 from wo_tui.text import clean_line
 
 OK = "ok"
@@ -362,23 +367,227 @@ def check(database: str, *, full: bool = False) -> list[Finding]:
     return findings
 
 
+PG_MIN_MAJOR = 14
+"""The oldest PostgreSQL the migrations run on (SQL-standard function bodies)."""
+SEARCH_PROBE = ("ÜBERLAUF am Kühlturm", ["überlauf", "am", "kühlturm"])
+"""Text in, the words the search index must see: a C locale sees ASCII only."""
+APPEND_ONLY_TABLES = frozenset({"audit_event"})
+
+
 def _check_server(url: str) -> list[Finding]:
+    """A PostgreSQL database: reachable, new enough, at the schema this code expects,
+    indexing words in every script, usable by the connecting role, and backed up."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from wo_tui.store.db import open_store
 
     try:
         store = open_store(url, migrate=False)
-        try:
-            with store.engine.connect() as conn:
-                conn.exec_driver_sql("SELECT 1")
-        finally:
-            store.close()
     except WoError as exc:
-        return [Finding(FAIL, "server", exc.message)]
+        return [Finding(FAIL, "server", exc.message, "check the URL, the server and pg_hba.conf")]
     except Exception as exc:
         return [Finding(FAIL, "server", f"cannot connect: {clean_line(str(exc))[:200]}")]
-    return [
-        Finding(OK, "server", "connected; file and mode checks apply to SQLite only"),
+    try:
+        with store.engine.connect() as conn:
+            findings, major = _server_findings(conn, store.label)
+    except SQLAlchemyError as exc:
+        said = clean_line(str(getattr(exc, "orig", exc)).strip().splitlines()[0])[:200]
+        return [Finding(FAIL, "server", f"{store.label}: {said}")]
+    finally:
+        store.close()
+    findings.append(_pg_dump(major))
+    return findings
+
+
+def _server_findings(conn: Any, label: str) -> tuple[list[Finding], int]:
+    from wo_tui.store.migrate import current_revision
+
+    version_num = int(conn.execute(text("SHOW server_version_num")).scalar())
+    version = str(conn.execute(text("SHOW server_version")).scalar()).split()[0]
+    major = version_num // 10000
+    if major < PG_MIN_MAJOR:
+        findings = [
+            Finding(
+                FAIL,
+                "server",
+                f"PostgreSQL {version} at {label}; wo-tui needs {PG_MIN_MAJOR} or newer.",
+                f"upgrade the server to PostgreSQL {PG_MIN_MAJOR} or newer",
+            )
+        ]
+    else:
+        findings = [Finding(OK, "server", f"PostgreSQL {version} at {label}")]
+    revision = current_revision(conn)
+    findings.append(_schema(revision))
+    findings.append(_locale(conn, at_head=revision == SCHEMA_HEAD))
+    if revision is not None:
+        findings.append(_privileges(conn))
+    findings.append(_connecting_role(conn))
+    return findings, major
+
+
+def _schema(revision: str | None) -> Finding:
+    if revision == SCHEMA_HEAD:
+        return Finding(OK, "schema", f"at {SCHEMA_HEAD} (current)")
+    if revision is None:
+        return Finding(
+            FAIL,
+            "schema",
+            "no wo-tui tables: the database was never initialised.",
+            "run wo-tui init (as the role that is to own the tables)",
+        )
+    if revision.isdecimal() and int(revision) < int(SCHEMA_HEAD):
+        return Finding(
+            FAIL,
+            "schema",
+            f"at {revision}; this wo-tui needs {SCHEMA_HEAD}.",
+            "run wo-tui init as the tables' owner (it upgrades the schema)",
+        )
+    return Finding(
+        FAIL,
+        "schema",
+        f"at {revision}, written by a newer wo-tui than this one ({SCHEMA_HEAD}).",
+        "upgrade wo-tui on this machine",
+    )
+
+
+def _locale(conn: Any, *, at_head: bool) -> Finding:
+    """Whether the search index sees words in every script, not just ASCII ones:
+    asked of the indexing function itself when there is one."""
+    ctype, encoding = conn.execute(
+        text(
+            "SELECT datctype, pg_encoding_to_char(encoding) FROM pg_database "
+            "WHERE datname = current_database()"
+        )
+    ).one()
+    where = f"LC_CTYPE {ctype}, encoding {encoding}"
+    if conn.execute(text("SELECT to_regprocedure('wo_search_words(text)')")).scalar() is None:
+        return Finding(OK, "locale", f"{where} (search is checked once the schema exists)")
+    sample, expected = SEARCH_PROBE
+    seen = str(conn.execute(text("SELECT wo_search_words(:t)"), {"t": sample}).scalar())
+    if seen.split() == expected:
+        return Finding(OK, "locale", f"{where}: search sees words in every script")
+    problem = f"{where}: search sees only ASCII words ({sample!r} is indexed as {seen.strip()!r})"
+    if not at_head:
+        return Finding(
+            WARN,
+            "locale",
+            f"{problem}.",
+            "run wo-tui init: the upgrade makes search see every script where the server can",
+        )
+    return Finding(
+        WARN,
+        "locale",
+        f"{problem}, and the server has neither ICU nor a UTF-8 locale to use instead.",
+        "create a database with a UTF-8 locale (createdb --template=template0 "
+        "--locale=C.UTF-8 NAME), restore a backup into it and point wo-tui at it",
+    )
+
+
+def _table_privileges(table: str) -> tuple[str, ...]:
+    if table in APPEND_ONLY_TABLES:
+        return ("SELECT", "INSERT")
+    return ("SELECT", "INSERT", "UPDATE", "DELETE")
+
+
+def _privileges(conn: Any) -> Finding:
+    """What the connecting role may do on our tables and their id sequences: each
+    privilege asked apart (``has_table_privilege`` with a list is true if any is held)."""
+    from wo_tui.store.models import metadata
+
+    role, schema = conn.execute(text("SELECT current_user, current_schema()")).one()
+    lacking: dict[tuple[str, ...], list[str]] = {}
+    sequences: list[str] = []
+    for table in [*(t.name for t in metadata.sorted_tables), "wo_search"]:
+        if conn.execute(text("SELECT to_regclass(:t)"), {"t": table}).scalar() is None:
+            continue
+        missing = tuple(
+            p
+            for p in _table_privileges(table)
+            if not conn.execute(
+                text("SELECT has_table_privilege(:t, :p)"), {"t": table, "p": p}
+            ).scalar()
+        )
+        if missing:
+            lacking.setdefault(missing, []).append(table)
+        model = metadata.tables.get(table)
+        if model is not None and "id" in model.c:
+            seq = conn.execute(
+                text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table}
+            ).scalar()
+            if (
+                seq
+                and not conn.execute(
+                    text("SELECT has_sequence_privilege(:s, 'USAGE')"), {"s": seq}
+                ).scalar()
+            ):
+                sequences.append(str(seq))
+    if not lacking and not sequences:
+        return Finding(OK, "privileges", f"{role} may read and write every wo-tui table")
+    parts = [
+        f"{', '.join(privs)} on {_some(tables, 'tables')}" for privs, tables in lacking.items()
     ]
+    if sequences:
+        parts.append(f"USAGE on {_some(sequences, 'id sequences')}")
+    return Finding(
+        FAIL,
+        "privileges",
+        f"{role} lacks {'; '.join(parts)}: what needs them will be refused.",
+        f"as the tables' owner: GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "
+        f"{schema} TO {role}; GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {role}",
+    )
+
+
+def _some(names: list[str], what: str) -> str:
+    if len(names) <= 3:
+        return ", ".join(names)
+    return f"{len(names)} {what} ({', '.join(names[:3])}, ...)"
+
+
+def _connecting_role(conn: Any) -> Finding:
+    from wo_tui.domain.identity import os_login
+
+    role = str(conn.execute(text("SELECT session_user")).scalar())
+    me = os_login()
+    if role == me:
+        return Finding(OK, "identity", f"connected as {role}, your own account")
+    return Finding(
+        WARN,
+        "identity",
+        f"connected as {role} but running as {me}: wo-tui's audit trail names {me}, "
+        f"the server knows only {role}.",
+        f"connect as yourself: a role named {me} with peer authentication "
+        "(README, PostgreSQL), and no user in the URL",
+    )
+
+
+def _pg_dump(server_major: int) -> Finding:
+    """``wo-tui backup`` runs ``pg_dump``, which refuses a server newer than itself."""
+    tool = shutil.which("pg_dump")
+    if tool is None:
+        return Finding(
+            WARN,
+            "backup",
+            "pg_dump is not installed: wo-tui backup cannot copy this database.",
+            "apt install postgresql-client (or your system's PostgreSQL client tools)",
+        )
+    try:
+        said = subprocess.run(
+            [tool, "--version"], capture_output=True, text=True, timeout=10, check=False
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        said = ""
+    found = re.search(r"(\d+)(?:\.\d+)*", said)
+    if found is None:
+        return Finding(WARN, "backup", f"{tool} did not say its version", "reinstall pg_dump")
+    if int(found.group(1)) < server_major:
+        return Finding(
+            WARN,
+            "backup",
+            f"{tool} is version {found.group(0)}, older than the server ({server_major}): "
+            "it refuses to dump a newer server.",
+            f"apt install postgresql-client-{server_major}",
+        )
+    return Finding(OK, "backup", f"{tool} {found.group(0)}")
 
 
 # ---------------------------------------------------------------- gateway mode keys

@@ -14,9 +14,12 @@ total_cost, updated_at
 incremental exports. Rows are read in id pages, so a million work orders cost
 memory for one page.
 
+Every text cell is cleaned of control characters (tab and newline stay) in both
+formats: data written behind the app's back (another tool, a raw ``UPDATE``) may hold
+``ESC]52;...`` or a C1 ``CSI``, and an export is often read in a terminal.
 Spreadsheets run a cell that starts with ``=``, ``+``, ``-``, ``@``, tab or carriage
 return as a formula (CSV injection); in CSV such text cells get a leading single
-quote. JSON is left exactly as stored.
+quote, after cleaning, so a control character cannot hide a formula from the check.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from wo_tui.store.models import (
     User,
     WorkOrder,
 )
+from wo_tui.text import clean
 
 PAGE = 2000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -100,6 +104,30 @@ _TIMES = (
     "cancelled_at",
     "updated_at",
 )
+
+
+_TEXTS = (
+    "title",
+    "description",
+    "kind",
+    "status",
+    "source",
+    "requester",
+    "site",
+    "location",
+    "asset",
+    "asset_name",
+    "assignee",
+    "team",
+    "resolution",
+    "cause_code",
+    "remedy_code",
+    "follow_up",
+    "hold_reason",
+    "cancel_reason",
+)
+"""The cells that come from stored text (the rest are numbers, times and labels
+made here)."""
 
 
 def neutralise(value: Any) -> Any:
@@ -197,6 +225,8 @@ def rows(store: Store, since: datetime | None = None) -> Iterator[dict[str, Any]
                 "parts_cost": _money(pc or 0.0),
                 "total_cost": _money(round(lc_ or 0.0) + round(pc or 0.0)),
             }
+            for name in _TEXTS:
+                row[name] = clean(row[name])
             for name in _TIMES:
                 value = getattr(wo, name)
                 row[name] = value.isoformat() if value else ""

@@ -1,5 +1,6 @@
-"""Reads the intake and closeout forms need: type-ahead searches, the locations, open
-work on an asset, and the work order being closed with what is already logged on it.
+"""Reads the forms and records need besides ``views``: type-ahead searches, the
+locations, open work on an asset, the requester's contact, and the work order being
+closed with what is already logged on it.
 
 Kept apart from ``store.queries`` (the board's paged reads); the screens may not
 import SQL, so these small reads live in the domain.
@@ -16,6 +17,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 
 from wo_tui.domain import lifecycle as lc
+from wo_tui.domain import permissions as perm
+from wo_tui.domain.permissions import Actor
 from wo_tui.domain.refs import parse_wo, req_label, wo_label
 from wo_tui.domain.services import Closeout, Ctx, closeout_counts, closeout_problems
 from wo_tui.errors import NotFound
@@ -48,11 +51,14 @@ class Choice:
 
 @dataclass(frozen=True)
 class OpenWork:
-    """Work already raised on an asset: the intake form warns of a possible duplicate."""
+    """Work already raised on an asset: the intake form and a request's record warn of
+    a possible duplicate (and the record opens it)."""
 
     label: str
     status: str
     title: str
+    number: int = 0
+    is_request: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,8 +141,11 @@ def find_parts(store: Store, text: str, limit: int = LOOKUP_LIMIT) -> list[Choic
     return [Choice(number, name, unit) for number, name, unit in rows]
 
 
-def open_work_for_asset(store: Store, tag: str, limit: int = 5) -> list[OpenWork]:
-    """Active work orders and untriaged requests on the asset, newest first."""
+def open_work_for_asset(
+    store: Store, tag: str, limit: int = 5, *, besides: int | None = None
+) -> list[OpenWork]:
+    """Active work orders and untriaged requests on the asset, newest first; ``besides``
+    is a request number to leave out (the one being looked at)."""
     with store.read() as s:
         asset_id = s.exec(select(Asset.id).where(Asset.tag == tag)).first()
         if asset_id is None:
@@ -147,15 +156,35 @@ def open_work_for_asset(store: Store, tag: str, limit: int = 5) -> list[OpenWork
             .order_by(col(WorkOrder.requested_at).desc(), col(WorkOrder.id).desc())
             .limit(limit)
         ).all()
+        waiting = select(WorkRequest.number, WorkRequest.title).where(
+            WorkRequest.asset_id == asset_id, WorkRequest.status == lc.REQ_NEW
+        )
+        if besides is not None:
+            waiting = waiting.where(WorkRequest.number != besides)
         requests = s.exec(
-            select(WorkRequest.number, WorkRequest.title)
-            .where(WorkRequest.asset_id == asset_id, WorkRequest.status == lc.REQ_NEW)
-            .order_by(col(WorkRequest.submitted_at).desc(), col(WorkRequest.id).desc())
-            .limit(limit)
+            waiting.order_by(
+                col(WorkRequest.submitted_at).desc(), col(WorkRequest.id).desc()
+            ).limit(limit)
         ).all()
-    found = [OpenWork(wo_label(n), lc.STATUS_LABELS[st], t) for n, st, t in orders]
-    found += [OpenWork(req_label(n), "awaiting triage", t) for n, t in requests]
+    found = [OpenWork(wo_label(n), lc.STATUS_LABELS[st], t, n) for n, st, t in orders]
+    found += [OpenWork(req_label(n), "awaiting triage", t, n, True) for n, t in requests]
     return found[:limit]
+
+
+def requester_contact(store: Store, ref: str | int, *, actor: Actor) -> str:
+    """How to reach whoever asked for the work order: the technician on the job is the
+    one who calls them, so whoever may read the work order gets it (the request itself
+    stays the dispatcher's)."""
+    perm.require(actor, "view_all_work", "(show work orders)")
+    number = parse_wo(ref)
+    with store.read() as s:
+        contact = s.exec(
+            select(WorkRequest.contact)
+            .join(WorkOrder, col(WorkOrder.id) == col(WorkRequest.work_order_id))
+            .where(WorkOrder.number == number, WorkRequest.status == lc.REQ_APPROVED)
+            .order_by(col(WorkRequest.id))
+        ).first()
+    return contact or ""
 
 
 def closeout_target(store: Store, ref: str | int) -> CloseoutTarget:

@@ -8,8 +8,9 @@ Definitions (the reports print the same ones as their formulas):
   (status completed or closed), dated by its completion;
 - **MTTR** (repair) = mean hours from start of work to completion over failures;
   **MTTR request-to-close** = mean hours from request to close over closed failures;
-- **MTBF** = operating hours / failures, where operating hours = hours in the period
-  less the repair hours of those failures; **availability** = MTBF / (MTBF + MTTR).
+- **MTBF** = operating hours / failures, where operating hours = hours of the period
+  that have happened (it ends at the earlier of its end and now) less the repair hours
+  of those failures that fall inside it; **availability** = MTBF / (MTBF + MTTR).
 
 Everything is computed by SQL aggregates, so an asset with years of work costs a
 few indexed lookups, not a walk over its rows in Python.
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, cast, func, literal, literal_column
+from sqlalchemy import Float, case, cast, func, literal, literal_column
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 from sqlmodel import Session, col, select
@@ -31,6 +32,7 @@ from wo_tui.domain import lifecycle as lc
 from wo_tui.domain.services import _asset_by_tag
 from wo_tui.store.db import Store
 from wo_tui.store.models import Asset, LabourEntry, PartUsage, WorkOrder
+from wo_tui.store.types import UTCDateTime
 
 DONE = (lc.COMPLETED, lc.CLOSED)
 FAILURE_KINDS = lc.NEEDS_CAUSE
@@ -118,6 +120,11 @@ class Reliability:
         return mtbf / (mtbf + self.mttr_hours)
 
 
+def elapsed_hours(since: datetime, until: datetime) -> float:
+    """Hours of ``[since, until)`` that have already happened."""
+    return max((min(until, clock.now()) - since).total_seconds() / 3600.0, 0.0)
+
+
 def reliability(
     s: Session,
     dialect: str,
@@ -130,6 +137,13 @@ def reliability(
     """Failures, MTTR, MTBF and availability per asset with a failure completed in
     [since, until), most failures first."""
     repair = hours_between(dialect, WorkOrder.started_at, WorkOrder.completed_at)
+    # Downtime counts from the later of the start of work and the start of the period:
+    # the hours of a repair begun before the period were never the period's to operate.
+    started = case(
+        (col(WorkOrder.started_at) < since, literal(since, UTCDateTime())),
+        else_=col(WorkOrder.started_at),
+    )
+    downtime = hours_between(dialect, started, WorkOrder.completed_at)
     to_close = hours_between(dialect, WorkOrder.requested_at, WorkOrder.closed_at)
     completed = (
         scan(dialect, WorkOrder.completed_at) if asset_id is None else col(WorkOrder.completed_at)
@@ -145,7 +159,7 @@ def reliability(
             func.count(),
             func.avg(repair),
             func.avg(to_close),
-            func.coalesce(func.sum(repair), 0.0),
+            func.coalesce(func.sum(downtime), 0.0),
         )
         .join(Asset, col(Asset.id) == asset_key)
         .where(
@@ -160,7 +174,7 @@ def reliability(
         q = q.where(col(WorkOrder.asset_id) == asset_id)
     if site_id is not None:
         q = q.where(col(WorkOrder.site_id) == site_id)
-    period = (until - since).total_seconds() / 3600.0
+    period = elapsed_hours(since, until)
     return [
         Reliability(
             asset_id=aid,

@@ -35,12 +35,23 @@ def may_use_login_flag(db_path: Path | None) -> bool:
 
 
 def actor_for(store: Store, login: str) -> Actor:
+    """The user ``login`` as an actor; an unknown or deactivated login is refused with
+    the admins who can let them in."""
     with store.read() as s:
         user = s.exec(select(User).where(User.login == login)).first()
-    if user is None or not user.active:
+        if user is None or not user.active:
+            from wo_tui.domain.admin import ask_an_admin
+
+            who = ask_an_admin(s)
+    if user is None:
         raise UnknownUser(
-            f"{login} is not a wo-tui user of {store.label}: ask an admin to run "
+            f"{login} is not a wo-tui user of {store.label}: {who} to run "
             f"`wo-tui user add {login} --role ...`."
+        )
+    if not user.active:
+        raise UnknownUser(
+            f"{login} was deactivated as a wo-tui user of {store.label}: {who} to reactivate "
+            f"you (`wo-tui user add {login} --role ...`)."
         )
     assert user.id is not None
     return Actor(user.id, user.login, user.display_name, user.role, user.team_id)

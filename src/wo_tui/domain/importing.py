@@ -1,6 +1,6 @@
-"""Importing requests and historical work orders from CSV.
+"""Importing requests, historical work orders and meter readings from CSV.
 
-Two layouts (header names are matched without regard to case; ``--map
+Three layouts (header names are matched without regard to case; ``--map
 target=Source`` renames a file's own headers; ``*`` marks a required column):
 
 requests
@@ -16,22 +16,32 @@ history (closed work from a spreadsheet or another CMMS)
     labour_minutes (booked to the assignee, else the importer, at their current
     rate), parts (``PARTNO:QTY;PARTNO:QTY`` at the catalogue's current cost)
 
+readings (meter readings, for meter-based PM)
+    asset* (tag), meter* (running_hours, cycles, km...), value*, read_at (default:
+    now), reset (yes when the meter was replaced; default no)
+
 Dates are ISO (``2025-03-01`` or ``2025-03-01T14:30``) unless ``date_format`` (a
 ``strptime`` pattern) is given; times without a zone are local time.
 
 The whole file is checked before anything is written, and every problem is
-reported as ``file:line: column: problem``. Unless ``skip_bad`` is set, a file
-with any problem imports nothing. The good rows go in one transaction with
-core ``executemany`` inserts; numbers are reserved from the counter in one step,
-and every work order or request gets an ``import`` audit event holding every
-field as ``[null, value]``, so a replay of the trail reproduces the row.
+reported as ``file:line: column: problem``, in line order; a header that names a
+column twice is refused rather than read last-wins. Unless ``skip_bad`` is set, a
+file with any problem imports nothing. Requests and work orders go in one
+transaction with core ``executemany`` inserts; numbers are reserved from the counter
+in one step, ids in a way no concurrent writer can collide with (``reserve_ids``),
+and every work order or request gets an ``import`` audit event holding every field
+as ``[null, value]``, so a replay of the trail reproduces the row. Readings go
+through ``pm.record_reading`` one by one, so the PM rules apply to each, all inside
+one transaction.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
-from collections.abc import Callable, Iterable
+import math
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import pairwise
@@ -44,10 +54,11 @@ from sqlmodel import Session
 from wo_tui import clock
 from wo_tui.domain import lifecycle as lc
 from wo_tui.domain import permissions as perm
-from wo_tui.domain import sla
+from wo_tui.domain import pm, sla
 from wo_tui.domain.refs import req_label, wo_label
 from wo_tui.domain.services import Ctx
-from wo_tui.errors import ValidationError, WoError
+from wo_tui.errors import DomainError, ValidationError, WoError
+from wo_tui.store.db import Store
 from wo_tui.store.models import (
     Asset,
     AuditEvent,
@@ -65,7 +76,8 @@ from wo_tui.text import MAX_TEXT, MAX_TITLE, clean, clean_line
 
 REQUESTS = "requests"
 HISTORY = "history"
-KINDS = (REQUESTS, HISTORY)
+READINGS = "readings"
+KINDS = (REQUESTS, HISTORY, READINGS)
 
 REQUEST_COLUMNS = {
     "requester": True,
@@ -100,9 +112,19 @@ HISTORY_COLUMNS = {
     "labour_minutes": False,
     "parts": False,
 }
-LAYOUTS = {REQUESTS: REQUEST_COLUMNS, HISTORY: HISTORY_COLUMNS}
+READING_COLUMNS = {
+    "asset": True,
+    "meter": True,
+    "value": True,
+    "read_at": False,
+    "reset": False,
+}
+LAYOUTS = {REQUESTS: REQUEST_COLUMNS, HISTORY: HISTORY_COLUMNS, READINGS: READING_COLUMNS}
+YES = ("yes", "y", "true", "1")
+NO = ("", "no", "n", "false", "0")
 
 CHUNK = 5000
+READING_CHUNK = 500
 MAX_LABOUR_MINUTES = 100_000
 EARLIEST_YEAR = 1900
 MAX_PART_QUANTITY = 100_000
@@ -158,10 +180,36 @@ def reserve_numbers(s: Session, series: str, count: int) -> int:
     return int(value) - count + 1
 
 
-def next_id(s: Session, table: Table) -> int:
-    """The first free id, read under the write lock so explicit ids are safe;
-    ``Store.sync_id_sequences`` moves PostgreSQL's sequences past them afterwards."""
-    return int(s.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
+def reserve_ids(s: Session, table: Table, count: int) -> list[int]:
+    """Ids for ``count`` new rows, inside the caller's write transaction, that no
+    other writer can be handed while it runs (ascending; consecutive on SQLite).
+
+    On SQLite the transaction holds the write lock, so the ids after the largest
+    are free until it commits. On PostgreSQL other sessions keep inserting and take
+    their ids from the table's sequence, which no transaction isolates: the ids are
+    drawn from that same sequence, so a concurrent insert gets the next one after
+    them. A sequence left behind the table's largest id (rows written with explicit
+    ids by another tool) is first moved past it.
+    """
+    if count <= 0:
+        return []
+    if s.get_bind().dialect.name == "sqlite":
+        first = int(s.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
+        return list(range(first, first + count))
+    seq = s.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}).scalar_one()
+    s.execute(
+        text(
+            f"SELECT setval(CAST(:seq AS regclass), top) FROM (SELECT max(id) AS top FROM "
+            f"{table.name}) AS t WHERE top > coalesce(pg_sequence_last_value(CAST(:seq AS "
+            "regclass)), 0)"
+        ),
+        {"seq": seq},
+    )
+    ids = s.execute(
+        text("SELECT nextval(CAST(:seq AS regclass)) FROM generate_series(1, :n)"),
+        {"seq": seq, "n": count},
+    ).scalars()
+    return sorted(int(i) for i in ids)
 
 
 def _iso(value: Any) -> str:
@@ -401,8 +449,12 @@ class _Row:
 def _header(
     name: str, header: list[str], layout: dict[str, bool], mapping: dict[str, str]
 ) -> dict[str, int]:
-    """Target column -> position in the file; a missing required column stops the import."""
-    positions = {clean_line(h).casefold(): i for i, h in enumerate(header)}
+    """Target column -> position in the file; a missing required column, or a column
+    read from a name the header has more than once, stops the import."""
+    seen: dict[str, list[int]] = {}
+    for i, h in enumerate(header):
+        seen.setdefault(clean_line(h).casefold(), []).append(i)
+    positions = {name: at[0] for name, at in seen.items()}
     unknown = [t for t in mapping if t not in layout]
     if unknown:
         raise ValidationError(
@@ -413,7 +465,13 @@ def _header(
     missing = []
     for target, required in layout.items():
         source = mapping.get(target, target).casefold()
-        if source in positions:
+        if len(seen.get(source, ())) > 1:
+            times = len(seen[source])
+            missing.append(
+                f"{name}:1: {mapping.get(target, target)}: the header names this column "
+                f"{'twice' if times == 2 else f'{times} times'}"
+            )
+        elif source in positions:
             found[target] = positions[source]
         elif target in mapping:
             missing.append(f"{name}:1: {mapping[target]}: missing from the header (--map {target})")
@@ -421,7 +479,7 @@ def _header(
             missing.append(f"{name}:1: {target}: missing from the header")
     if missing:
         raise ImportRefused(
-            f"{name}: the header lacks {len(missing)} required column"
+            f"{name}: the header has {len(missing)} problem"
             f"{'s' if len(missing) > 1 else ''}; nothing was imported.",
             missing,
         )
@@ -430,9 +488,10 @@ def _header(
 
 def _records(
     path: Path, layout: dict[str, bool], mapping: dict[str, str]
-) -> tuple[list[_Row], list[str]]:
+) -> tuple[list[_Row], list[tuple[int, str]]]:
     """Every data row with its first physical line; structural problems (extra
-    fields from an unquoted comma, missing fields) are reported per row."""
+    fields from an unquoted comma, missing fields) are reported per row, as
+    (line, problem)."""
     name = path.name
     try:
         handle = path.open(encoding="utf-8-sig", newline="")
@@ -441,7 +500,7 @@ def _records(
     except OSError as exc:
         raise WoError(f"Cannot read {path}: {exc.strerror}.") from exc
     rows: list[_Row] = []
-    problems: list[str] = []
+    problems: list[tuple[int, str]] = []
     try:
         with handle:
             reader = csv.reader(handle)
@@ -458,15 +517,21 @@ def _records(
                     continue
                 if len(fields) > width:
                     problems.append(
-                        f"{name}:{start}: {header[-1] or 'row'}: {len(fields)} fields but the "
-                        f"header has {width} (an unquoted comma?)"
+                        (
+                            start,
+                            f"{name}:{start}: {header[-1] or 'row'}: {len(fields)} fields but "
+                            f"the header has {width} (an unquoted comma?)",
+                        )
                     )
                     continue
                 if len(fields) < width:
                     lost = [t for t, i in positions.items() if i >= len(fields)]
                     problems.append(
-                        f"{name}:{start}: {lost[0] if lost else header[len(fields)]}: missing "
-                        f"(the row has {len(fields)} fields, the header {width})"
+                        (
+                            start,
+                            f"{name}:{start}: {lost[0] if lost else header[len(fields)]}: "
+                            f"missing (the row has {len(fields)} fields, the header {width})",
+                        )
                     )
                     continue
                 rows.append(_Row(name, start, {t: fields[i] for t, i in positions.items()}))
@@ -493,7 +558,7 @@ def _place(row: _Row, lk: _Lookups) -> tuple[int | None, int | None, int | None]
         return None, None, None
     raw = clean_line(row.values.get("location", ""))
     if raw:
-        if raw.isdigit() and int(raw) in lk.locations_by_id:
+        if raw.isascii() and raw.isdecimal() and int(raw) in lk.locations_by_id:
             return None, int(raw), lk.locations_by_id[int(raw)]
         hit = lk.locations_by_path.get(raw.casefold())
         if hit is not None:
@@ -649,19 +714,52 @@ def _check_history(
     }
 
 
+def _check_reading(
+    row: _Row, lk: _Lookups, ctx: Ctx, fmt: str | None, now: datetime
+) -> dict[str, Any]:
+    tag = row.line_text("asset", required=True, limit=64)
+    if tag and tag not in lk.assets:
+        row.bad("asset", f"unknown asset {tag!r}")
+    meter = row.line_text("meter", required=True, limit=32)
+    raw = row.values.get("value", "").strip()
+    value = math.nan
+    if not raw:
+        row.bad("value", "is empty")
+    else:
+        with contextlib.suppress(ValueError):
+            value = float(raw)
+        if not math.isfinite(value):
+            row.bad("value", f"{raw!r} is not a number")
+    reset = row.values.get("reset", "").strip()
+    if reset.lower() not in YES + NO:
+        row.bad("reset", f"{reset!r} is not yes or no")
+    return {
+        "asset": tag,
+        "meter": meter,
+        "value": value,
+        "at": row.when("read_at", fmt, now),
+        "reset": reset.lower() in YES,
+    }
+
+
+CHECKS: dict[str, Callable[[_Row, _Lookups, Ctx, str | None, datetime], dict[str, Any]]] = {
+    REQUESTS: _check_request,
+    HISTORY: _check_history,
+    READINGS: _check_reading,
+}
+
+
 # ---------------------------------------------------------------- writing
 
 
 def _create_assets(s: Session, ctx: Ctx, tags: Iterable[str], now: datetime) -> dict[str, int]:
     table = Asset.__table__  # type: ignore[attr-defined]
     created = {}
-    first = next_id(s, table)
+    names = sorted(tags)
     rows = []
-    for offset, tag in enumerate(sorted(tags)):
-        rows.append(
-            {"id": first + offset, "tag": tag, "name": tag, "category": "", "criticality": 3}
-        )
-        created[tag] = first + offset
+    for asset_id, tag in zip(reserve_ids(s, table, len(names)), names, strict=True):
+        rows.append({"id": asset_id, "tag": tag, "name": tag, "category": "", "criticality": 3})
+        created[tag] = asset_id
     if rows:
         insert_chunks(s, table, rows)
         insert_chunks(
@@ -701,11 +799,11 @@ def _write(
         ("WO", WO_TABLE, "work_order") if kind == HISTORY else ("REQ", REQ_TABLE, "work_request")
     )
     first_number = reserve_numbers(s, series, len(good))
-    first_id = next_id(s, table)
+    ids = reserve_ids(s, table, len(good))
     labour: list[dict[str, Any]] = []
     parts: list[dict[str, Any]] = []
     for offset, row in enumerate(good):
-        row["id"] = first_id + offset
+        row["id"] = ids[offset]
         row["number"] = first_number + offset
         if kind == HISTORY:
             spent = row.pop("_labour")
@@ -748,6 +846,57 @@ def _write(
     return first_number, first_number + total - 1
 
 
+@dataclass
+class _Within(Store):
+    """The store as the services see it from inside one import transaction: each
+    call runs in a savepoint of it, so a refused row is undone alone, and the
+    import undoes them all when the file is refused."""
+
+    session: Session | None = None
+
+    @classmethod
+    def around(cls, store: Store, session: Session) -> _Within:
+        return cls(store.url, store.engine, store.path, store.read_only, session=session)
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        assert self.session is not None
+        yield self.session
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        assert self.session is not None
+        with self.session.begin_nested():
+            yield self.session
+
+
+def _write_readings(
+    s: Session,
+    ctx: Ctx,
+    good: list[tuple[_Row, dict[str, Any]]],
+    now: datetime,
+    progress: Progress | None,
+) -> list[tuple[int, str]]:
+    """Record each reading through ``pm.record_reading``, so its rules apply (a
+    counting meter never runs backwards unless the row says reset); oldest first,
+    so a file need not be in time order. Returns the rows it refused."""
+    inner = Ctx(_Within.around(ctx.store, s), ctx.actor, ctx.settings)
+    refused: list[tuple[int, str]] = []
+    ordered = sorted(good, key=lambda item: item[1]["at"] or now)
+    total = len(ordered)
+    for n, (rec, row) in enumerate(ordered, 1):
+        try:
+            pm.record_reading(
+                inner, row["asset"], row["meter"], row["value"], at=row["at"], reset=row["reset"]
+            )
+        except DomainError as exc:
+            rec.bad("reset" if row["reset"] else "value", exc.message.rstrip("."))
+            refused.append((rec.line, rec.problems[-1]))
+        if progress and (n % READING_CHUNK == 0 or n == total):
+            progress("saving", n, total)
+    return refused
+
+
 def import_csv(
     ctx: Ctx,
     path: Path,
@@ -763,40 +912,60 @@ def import_csv(
     perm.require(ctx.actor, "import")
     if kind not in LAYOUTS:
         raise ValidationError(f"Import kind must be one of {', '.join(KINDS)}, not {kind!r}.")
-    records, problems = _records(path, LAYOUTS[kind], mapping or {})
+    if kind == READINGS:
+        perm.require(ctx.actor, "record_meter")
+        if create_assets:
+            raise ValidationError(
+                "--create-assets does not go with meter readings: add the assets first."
+            )
+    records, found = _records(path, LAYOUTS[kind], mapping or {})
     now = clock.now()
     result = ImportResult(kind)
-    bad = len(problems)
-    with ctx.store.write() as s:
+    bad = len(found)
+
+    def refuse_or_keep() -> None:
+        found.sort(key=lambda item: item[0])
+        result.problems, result.bad_rows = [p for _, p in found], bad
+        if found and not skip_bad:
+            raise ImportRefused(
+                f"{path.name}: {bad} bad row{'s' if bad != 1 else ''}; nothing was imported "
+                "(fix them, or use --skip-bad to import the good rows).",
+                result.problems,
+            )
+
+    with ctx.write() as s:
         lk = _load_lookups(s)
         lk.create_assets = create_assets
-        good: list[dict[str, Any]] = []
-        check = _check_history if kind == HISTORY else _check_request
+        good: list[tuple[_Row, dict[str, Any]]] = []
+        check = CHECKS[kind]
         total = len(records)
         for n, rec in enumerate(records, 1):
             row = check(rec, lk, ctx, date_format, now)
             if rec.problems:
-                problems.extend(rec.problems)
+                found.extend((rec.line, p) for p in rec.problems)
                 bad += 1
             else:
-                good.append(row)
+                good.append((rec, row))
             if progress and (n % CHUNK == 0 or n == total):
                 progress("checking", n, total)
-        result.problems, result.bad_rows = problems, bad
-        if problems and not skip_bad:
-            raise ImportRefused(
-                f"{path.name}: {bad} bad row{'s' if bad != 1 else ''}; nothing was imported "
-                "(fix them, or use --skip-bad to import the good rows).",
-                problems,
-            )
+        if kind == READINGS:
+            # Recorded even when the file will be refused, so that the readings the
+            # PM rules refuse are listed with the rest; the refusal undoes them all.
+            refused = _write_readings(s, ctx, good, now, progress)
+            found.extend(refused)
+            bad += len(refused)
+            refuse_or_keep()
+            result.imported = len(good) - len(refused)
+            return result
+        refuse_or_keep()
         if not good:
             return result
-        used = {r["_asset_tag"] for r in good}
+        rows = [row for _, row in good]
+        used = {r["_asset_tag"] for r in rows}
         lk.new_assets = {t: 0 for t in lk.new_assets if t in used}
-        first, last = _write(s, ctx, kind, good, lk, now, progress)
+        first, last = _write(s, ctx, kind, rows, lk, now, progress)
         result.created_assets = sorted(lk.new_assets)
-        result.imported = len(good)
+        result.imported = len(rows)
         label = wo_label if kind == HISTORY else req_label
         result.first, result.last = label(first), label(last)
-    ctx.store.sync_id_sequences()
     return result

@@ -47,6 +47,26 @@ CORRECTIVE = "corrective"
 PREVENTIVE = "preventive"
 FOLLOW_UP = "follow_up"
 KINDS = (REACTIVE, CORRECTIVE, PREVENTIVE, FOLLOW_UP)
+
+NOT_YET_DONE: dict[str, object] = {
+    "assignee_id": None,
+    "team_id": None,
+    "started_at": None,
+    "completed_at": None,
+    "closed_at": None,
+    "cancelled_at": None,
+    "resolution": "",
+    "cause_code": "",
+    "remedy_code": "",
+    "no_parts_used": False,
+    "follow_up": "",
+    "hold_reason": "",
+    "cancel_reason": "",
+    "send_back_reason": "",
+}
+"""A new work order's fields that only the lifecycle fills in (assignment, work,
+closeout, the reasons): what the audit replay starts from, and what the demo's rows
+start as."""
 NEEDS_CAUSE = (REACTIVE, CORRECTIVE)
 """Kinds that repair a failure and so need cause and remedy codes at closeout."""
 

@@ -1,8 +1,10 @@
 """Who may do what, enforced by the services (screens only ask, to grey out keys).
 
 A technician works on work orders assigned to them, or to their team while no one
-in particular holds them; a dispatcher triages, assigns, reviews and may record
-work on anyone's behalf; only an admin reopens closed work or manages users.
+in particular holds them; a dispatcher triages, assigns, reviews, keeps the sites,
+assets and parts catalogue, and may record work on anyone's behalf; only an admin
+reopens closed work or manages users. An action's name is also the end of the
+refusal ("alice is a technician and may not manage parts."), so it reads as a verb.
 """
 
 from __future__ import annotations
@@ -34,6 +36,10 @@ TRIAGE_VERBS = frozenset(
         "view_all_requests",
         "view_all_work",
         "manage_pm",
+        "manage_sites",
+        "manage_assets",
+        "manage_parts",
+        "view_users",
         "record_meter",
         "import",
     }
@@ -43,7 +49,7 @@ MATRIX: dict[str, frozenset[str]] = {
     REQUESTER: frozenset({"submit_request"}),
     TECHNICIAN: frozenset({"submit_request", "view_all_work", "record_meter"}) | WORK_VERBS,
     DISPATCHER: frozenset({"submit_request"}) | WORK_VERBS | TRIAGE_VERBS,
-    ADMIN: frozenset({"submit_request", "reopen", "manage_users", "settings"})
+    ADMIN: frozenset({"submit_request", "reopen", "manage_users", "settings", "verify_audit"})
     | WORK_VERBS
     | TRIAGE_VERBS,
 }

@@ -1,7 +1,8 @@
 """Preventive maintenance: schedules, meter readings, generation and checklists.
 
 Dates of a schedule are UTC calendar days; an occurrence due on a day is due at
-00:00 UTC that day, and so is the work order generated for it.
+the end of that day (23:59:59 UTC), and so is the work order generated for it, so
+work generated on its due day is not overdue the moment it appears.
 
 Two kinds of schedule behave differently, because only one of them knows its
 future without waiting for the work to be done:
@@ -13,10 +14,14 @@ future without waiting for the work to be done:
   the older ones are recorded as skipped, so a forgotten schedule does not flood
   the board.
 - **floating, or with a meter**: one work order at a time. A floating schedule is
-  next due one interval after its last completion; a meter schedule is due when the
-  meter has run ``meter_every`` units since the last PM, or when a reading crosses
-  ``meter_threshold``. With both calendar and meter set, whichever comes first
-  generates the work; a meter-triggered PM stands in for the next calendar date.
+  next due one interval after the later of its last completion and the newest
+  calendar date it has already had (done, skipped or cancelled), so a skip or a
+  cancelled work order moves it on instead of stopping it; a meter schedule is due
+  when the meter has run ``meter_every`` units since the last PM, or when a reading
+  crosses ``meter_threshold``. With both calendar and meter set, whichever comes
+  first generates the work; a meter-triggered PM stands in for the next calendar
+  date. A fixed schedule with a meter that has fallen behind catches up like a
+  calendar-only one: the newest missed date becomes work, older ones are skipped.
 
 Every due date is a ``PMOccurrence`` row with a unique (schedule, key): generation
 inserts it first, in the same IMMEDIATE transaction as the work order, so two
@@ -27,11 +32,12 @@ from __future__ import annotations
 
 import calendar
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import case, func, or_
+from sqlalchemy import case, func, literal, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
@@ -40,6 +46,7 @@ from wo_tui import clock
 from wo_tui.domain import lifecycle as lc
 from wo_tui.domain import permissions as perm
 from wo_tui.domain.history import hours_between
+from wo_tui.domain.permissions import Actor
 from wo_tui.domain.refs import wo_label
 from wo_tui.domain.services import (
     Ctx,
@@ -68,6 +75,7 @@ from wo_tui.store.models import (
     User,
     WorkOrder,
 )
+from wo_tui.store.types import UTCDateTime
 from wo_tui.text import MAX_TITLE, clean, clean_line
 
 UNITS = ("day", "week", "month", "year")
@@ -83,6 +91,7 @@ MAX_ITEM = 500
 GENERATED = "generated"
 SKIPPED = "skipped"
 CANCELLED = "cancelled"
+RESET = "reset"
 
 
 # ---------------------------------------------------------------- calendar arithmetic
@@ -142,13 +151,16 @@ class Calendar:
                     return due
             k += 1
 
+    def on_weekday(self, d: date) -> date:
+        """``d``, or the first allowed weekday after it."""
+        if self.weekdays:
+            while d.weekday() not in self.weekdays:
+                d += timedelta(days=1)
+        return d
+
     def floating_after(self, done: date) -> date:
         """Due one interval after the last completion (then on an allowed weekday)."""
-        due = add_interval(done, self.value, self.unit)
-        if self.weekdays:
-            while due.weekday() not in self.weekdays:
-                due += timedelta(days=1)
-        return due
+        return self.on_weekday(add_interval(done, self.value, self.unit))
 
     def describe(self) -> str:
         unit = self.unit if self.value == 1 else f"{self.value} {self.unit}s"
@@ -170,6 +182,11 @@ def calendar_of(sched: PMSchedule) -> Calendar | None:
 
 
 def due_datetime(d: date) -> datetime:
+    """The moment PM work due on day ``d`` becomes overdue: the end of that UTC day."""
+    return datetime.combine(d, time(23, 59, 59), UTC)
+
+
+def day_start(d: date) -> datetime:
     return datetime.combine(d, time(0), UTC)
 
 
@@ -235,6 +252,10 @@ class ScheduleInput:
     starts_on: date | None = None
 
 
+def _finite(value: float | None) -> bool:
+    return value is None or math.isfinite(value)
+
+
 def _problems(inp: ScheduleInput) -> list[str]:
     problems: list[str] = []
     if not clean_line(inp.title):
@@ -270,6 +291,13 @@ def _problems(inp: ScheduleInput) -> list[str]:
             problems.append("A day of month only goes with a fixed schedule.")
         if not 1 <= inp.day_of_month <= 31:
             problems.append("Day of month must be 1 to 31.")
+    for value, what in (
+        (inp.meter_every, "Meter interval"),
+        (inp.meter_threshold, "Meter threshold"),
+        (inp.meter_baseline, "Meter baseline"),
+    ):
+        if not _finite(value):
+            problems.append(f"{what} must be a finite number, not {value}.")
     if has_meter:
         if not clean_line(inp.meter):
             problems.append("Name the meter (running_hours, cycles, km...).")
@@ -292,6 +320,31 @@ def _latest_reading(s: Session, asset_id: int, meter: str) -> MeterReading | Non
     ).first()
 
 
+def _latest_calendar_date(s: Session, sched: PMSchedule) -> date | None:
+    """The newest calendar date this schedule has had, whatever became of it."""
+    if sched.id is None:
+        return None
+    latest = s.exec(
+        select(func.max(PMOccurrence.due_at)).where(
+            PMOccurrence.schedule_id == sched.id,
+            col(PMOccurrence.occurrence_key).startswith("cal:"),
+        )
+    ).one()
+    return None if latest is None else latest.date()
+
+
+def _floating_due(s: Session, sched: PMSchedule, cal: Calendar, start: date) -> date:
+    """One interval after the later of the last completion and the newest calendar date
+    already had (done, skipped or cancelled: a skipped date must not come back, and
+    work done early must not leave the next date on the one just done); before any,
+    the start date, on an allowed weekday."""
+    base = sched.last_done_at.date() if sched.last_done_at else None
+    latest = _latest_calendar_date(s, sched)
+    if latest is not None and (base is None or latest > base):
+        base = latest
+    return cal.on_weekday(start) if base is None else cal.floating_after(base)
+
+
 def _next_due(s: Session, sched: PMSchedule, start: date) -> datetime | None:
     """Where the calendar resumes after a (re)timing: the first date on or after the
     start that is later than every date this schedule has already had."""
@@ -299,19 +352,11 @@ def _next_due(s: Session, sched: PMSchedule, start: date) -> datetime | None:
     if cal is None:
         return None
     if cal.mode == "floating":
-        return due_datetime(
-            cal.floating_after(sched.last_done_at.date()) if sched.last_done_at else start
-        )
+        return due_datetime(_floating_due(s, sched, cal, start))
     after = start
-    if sched.id is not None:
-        latest = s.exec(
-            select(func.max(PMOccurrence.due_at)).where(
-                PMOccurrence.schedule_id == sched.id,
-                col(PMOccurrence.occurrence_key).startswith("cal:"),
-            )
-        ).one()
-        if latest is not None:
-            after = max(after, latest.date() + timedelta(days=1))
+    latest = _latest_calendar_date(s, sched)
+    if latest is not None:
+        after = max(after, latest + timedelta(days=1))
     return due_datetime(cal.fixed_on_or_after(start, after))
 
 
@@ -330,7 +375,8 @@ def _apply(s: Session, sched: PMSchedule, inp: ScheduleInput) -> dict[str, list[
     user = _user_by_login(s, inp.assignee) if inp.assignee else None
     if user is not None and user.role == perm.REQUESTER:
         raise ValidationError(f"{user.login} is a requester and cannot be assigned PM work.")
-    meter = clean_line(inp.meter)[:32] if (inp.meter_every or inp.meter_threshold) else ""
+    has_meter = inp.meter_every is not None or inp.meter_threshold is not None
+    meter = clean_line(inp.meter)[:32] if has_meter else ""
     baseline = inp.meter_baseline
     if meter and baseline is None and asset is not None and sched.meter != meter:
         assert asset.id is not None
@@ -361,7 +407,7 @@ def _apply(s: Session, sched: PMSchedule, inp: ScheduleInput) -> dict[str, list[
         "meter_every": inp.meter_every,
         "meter_threshold": inp.meter_threshold,
         "last_meter_value": baseline if meter else None,
-        "starts_at": due_datetime(inp.starts_on or today()),
+        "starts_at": day_start(inp.starts_on or today()),
     }
     trigger_fields = ("interval_value", "interval_unit", "weekdays", "day_of_month", "mode")
     retime = sched.id is None or any(getattr(sched, f) != values[f] for f in trigger_fields)
@@ -374,7 +420,7 @@ def _apply(s: Session, sched: PMSchedule, inp: ScheduleInput) -> dict[str, list[
 
 def create_schedule(ctx: Ctx, inp: ScheduleInput) -> PMSchedule:
     perm.require(ctx.actor, "manage_pm")
-    with ctx.store.write() as s:
+    with ctx.write() as s:
         sched = PMSchedule(title="", created_at=clock.now())
         changes = _apply(s, sched, inp)
         s.add(sched)
@@ -432,7 +478,7 @@ def schedule_input(store: Store, schedule_id: int) -> ScheduleInput:
 def update_schedule(ctx: Ctx, schedule_id: int, inp: ScheduleInput) -> PMSchedule:
     """Edit a schedule; a changed trigger or start date recomputes the next due date."""
     perm.require(ctx.actor, "manage_pm")
-    with ctx.store.write() as s:
+    with ctx.write() as s:
         sched = _load_schedule(s, schedule_id)
         changes = _apply(s, sched, inp)
         s.add(sched)
@@ -444,7 +490,7 @@ def set_active(ctx: Ctx, schedule_id: int, active: bool, reason: str = "") -> PM
     """Pause or resume. Resuming a fixed schedule records the dates missed while
     paused as skipped, so they are visible rather than silently lost."""
     perm.require(ctx.actor, "manage_pm")
-    with ctx.store.write() as s:
+    with ctx.write() as s:
         sched = _load_schedule(s, schedule_id)
         if sched.active == active:
             raise InvalidTransition(
@@ -496,13 +542,17 @@ def skip_next(ctx: Ctx, schedule_id: int, reason: str) -> date:
     """Record the next calendar date of a schedule as skipped; return the date skipped."""
     perm.require(ctx.actor, "manage_pm")
     reason = _text(reason, "The reason for skipping")
-    with ctx.store.write() as s:
+    with ctx.write() as s:
         sched = _load_schedule(s, schedule_id)
         cal = calendar_of(sched)
         if cal is None or sched.next_due_at is None:
             raise InvalidTransition(f"PM #{schedule_id} has no calendar date to skip.")
         due = sched.next_due_at.date()
-        _record_skip(s, sched, due, reason)
+        if not _record_skip(s, sched, due, reason):
+            raise InvalidTransition(
+                f"PM #{schedule_id} already has work for {due}: cancel that work order "
+                "(with a reason) instead of skipping the date."
+            )
         if cal.mode == "fixed":
             anchor = sched.starts_at.date() if sched.starts_at else due
             nxt = cal.fixed_on_or_after(anchor, due + timedelta(days=1))
@@ -519,28 +569,127 @@ def skip_next(ctx: Ctx, schedule_id: int, reason: str) -> date:
 # ---------------------------------------------------------------- meters
 
 
-def record_meter(
-    ctx: Ctx, asset_tag: str, meter: str, value: float, read_at: datetime | None = None
+def _counts_up(s: Session, asset_id: int, meter: str) -> bool:
+    """Whether readings of this meter only go up: any meter counts up (running hours,
+    cycles, km) unless every schedule on it triggers on a threshold alone, which makes
+    it a gauge (vibration, temperature) whose readings fall as well as rise."""
+    kinds = s.exec(
+        select(PMSchedule.meter_every).where(
+            PMSchedule.asset_id == asset_id, PMSchedule.meter == meter
+        )
+    ).all()
+    return not kinds or any(every is not None for every in kinds)
+
+
+def record_reading(
+    ctx: Ctx,
+    asset_tag: str,
+    meter: str,
+    value: float,
+    at: datetime | None = None,
+    reset: bool = False,
 ) -> MeterReading:
+    """Record one meter reading (CLI, import and the app all come here).
+
+    A counting meter never runs backwards: a reading below the one before it (or
+    above a later one) is refused, unless ``reset`` says the meter was replaced. A
+    reset must be the newest reading; it rebases every counting schedule on the meter
+    so the units run since the last PM carry over to the new meter.
+    """
     perm.require(ctx.actor, "record_meter")
     meter = clean_line(meter)[:32]
     if not meter:
         raise ValidationError("Name the meter (running_hours, cycles, km...).")
-    if value != value or value in (float("inf"), float("-inf")):
-        raise ValidationError("A meter reading must be a number.")
-    at = read_at or clock.now()
-    if at > clock.now() + timedelta(minutes=5):
+    if not math.isfinite(value):
+        raise ValidationError(f"A meter reading must be a finite number, not {value}.")
+    if value < 0:
+        raise ValidationError(f"A meter reading cannot be negative ({value:g}).")
+    now = clock.now()
+    at = at or now
+    if at > now + timedelta(minutes=5):
         raise ValidationError("A meter reading cannot be in the future.")
-    with ctx.store.write() as s:
+    with ctx.write() as s:
         asset = _asset_by_tag(s, asset_tag)
         assert asset.id is not None
+        same = (MeterReading.asset_id == asset.id, MeterReading.meter == meter)
+        before = s.exec(
+            select(MeterReading)
+            .where(*same, col(MeterReading.read_at) <= at)
+            .order_by(col(MeterReading.read_at).desc(), col(MeterReading.id).desc())
+        ).first()
+        after = s.exec(
+            select(MeterReading)
+            .where(*same, col(MeterReading.read_at) > at)
+            .order_by(col(MeterReading.read_at), col(MeterReading.id))
+        ).first()
+        where = f"{asset.tag} {meter}"
+        changes: dict[str, list[object]] = {meter: [None, value]}
+        if reset:
+            if after is not None:
+                raise ValidationError(
+                    f"{where} has a later reading ({after.value:g} at "
+                    f"{after.read_at:%Y-%m-%d %H:%M} UTC): a reset must be the newest reading."
+                )
+            changes["reset"] = [before.value if before else None, value]
+        elif _counts_up(s, asset.id, meter):
+            if before is not None and value < before.value:
+                raise ValidationError(
+                    f"{where} read {before.value:g} before; {value:g} is lower. If the meter "
+                    "was replaced, record this reading as a meter reset."
+                )
+            if after is not None and value > after.value:
+                raise ValidationError(
+                    f"{where} read {after.value:g} later, at {after.read_at:%Y-%m-%d %H:%M} "
+                    f"UTC; {value:g} cannot come before it."
+                )
+        counting: list[PMSchedule] = []
+        if reset and before is not None:
+            counting = list(
+                s.exec(
+                    select(PMSchedule).where(
+                        PMSchedule.asset_id == asset.id,
+                        PMSchedule.meter == meter,
+                        col(PMSchedule.meter_every).is_not(None),
+                    )
+                ).all()
+            )
+        for sched in counting:
+            # A completion not yet seen by a run must take its meter value from the
+            # old meter, before the new reading exists.
+            _sync(s, sched)
         row = MeterReading(
             asset_id=asset.id, meter=meter, value=value, read_at=at, recorded_by_id=ctx.actor.id
         )
         s.add(row)
         s.flush()
-        _audit(s, ctx.actor, "asset", asset.id, "meter_reading", {meter: [None, value]})
+        _audit(s, ctx.actor, "asset", asset.id, "meter_reading", changes)
+        if before is not None:
+            _rebase(s, ctx, counting, row, before.value)
     return row
+
+
+def _rebase(
+    s: Session, ctx: Ctx, schedules: list[PMSchedule], reading: MeterReading, old: float
+) -> None:
+    """A replaced meter: each counting schedule on it keeps the units run since its
+    last PM, and records the reset as an occurrence (which also starts a new series
+    of meter keys, so the new meter's targets never meet the old meter's)."""
+    for sched in schedules:
+        assert sched.id is not None
+        since_pm = old - (sched.last_meter_value or 0.0)
+        changes = _set(sched, last_meter_value=reading.value - since_pm)
+        s.add(sched)
+        s.add(
+            PMOccurrence(
+                schedule_id=sched.id,
+                occurrence_key=f"reset:{reading.id}",
+                due_at=reading.read_at,
+                status=RESET,
+                reason=f"meter replaced: {old:g} -> {reading.value:g}",
+                created_at=clock.now(),
+            )
+        )
+        _audit(s, ctx.actor, "pm_schedule", sched.id, "meter_reset", changes)
 
 
 # ---------------------------------------------------------------- generation
@@ -576,8 +725,7 @@ def _sync(s: Session, sched: PMSchedule) -> None:
         occ.reason = "work order cancelled"
         s.add(occ)
         if occ.occurrence_key.startswith("meter:") and sched.meter_every:
-            target = float(occ.occurrence_key.removeprefix("meter:"))
-            sched.last_meter_value = target
+            sched.last_meter_value = meter_target(occ.occurrence_key)
     done = s.exec(
         select(func.max(WorkOrder.completed_at)).where(
             WorkOrder.pm_schedule_id == sched.id,
@@ -601,8 +749,7 @@ def _sync(s: Session, sched: PMSchedule) -> None:
     cal = calendar_of(sched)
     if cal is not None and cal.mode == "floating" and not _active_work(s, sched):
         start = sched.starts_at.date() if sched.starts_at else today()
-        nxt = cal.floating_after(sched.last_done_at.date()) if sched.last_done_at else start
-        sched.next_due_at = due_datetime(nxt)
+        sched.next_due_at = due_datetime(_floating_due(s, sched, cal, start))
     s.add(sched)
 
 
@@ -617,6 +764,22 @@ def _active_work(s: Session, sched: PMSchedule) -> bool:
     )
 
 
+def _exact(value: float) -> str:
+    """A float as text that reads back as the same float (``500``, ``2000002``, ``0.1``)."""
+    return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
+
+
+def meter_key(target: float, resets: int = 0) -> str:
+    """The occurrence key of the PM due at meter value ``target``; after the meter was
+    replaced ``resets`` times, the key carries that count, because the new meter
+    counts through the same numbers again."""
+    return f"meter:{_exact(target)}" + (f"@{resets}" if resets else "")
+
+
+def meter_target(key: str) -> float:
+    return float(key.removeprefix("meter:").partition("@")[0])
+
+
 def _meter_due(s: Session, sched: PMSchedule) -> str | None:
     """The occurrence key of a meter trigger that has fired, if any."""
     if not sched.meter or sched.asset_id is None:
@@ -627,7 +790,12 @@ def _meter_due(s: Session, sched: PMSchedule) -> str | None:
     if sched.meter_every:
         target = (sched.last_meter_value or 0.0) + sched.meter_every
         if latest.value >= target:
-            return f"meter:{target:g}"
+            resets = s.exec(
+                select(func.count()).where(
+                    PMOccurrence.schedule_id == sched.id, PMOccurrence.status == RESET
+                )
+            ).one()
+            return meter_key(target, int(resets))
     if sched.meter_threshold is not None and latest.value >= sched.meter_threshold:
         below = s.exec(
             select(MeterReading.read_at, MeterReading.id)
@@ -723,6 +891,30 @@ def _generate(
     result.generated.append(wo_label(wo.number))
 
 
+def _newest_missed(
+    s: Session,
+    sched: PMSchedule,
+    cal: Calendar,
+    anchor: date,
+    due: date,
+    until: date,
+    result: RunResult,
+) -> date:
+    """The date to generate when a fixed schedule is behind: the newest grid date
+    that has passed (or ``due`` itself), every older one recorded as skipped, so a
+    forgotten schedule does not flood the board with stale overdue work."""
+    now_day = today()
+    lead = timedelta(days=sched.lead_days)
+    while due < now_day:
+        later = cal.fixed_on_or_after(anchor, due + timedelta(days=1))
+        if later >= now_day or later - lead > until:
+            break
+        if _record_skip(s, sched, due, "missed: a later date superseded it"):
+            result.skipped += 1
+        due = later
+    return due
+
+
 def _run_one(s: Session, ctx: Ctx, sched: PMSchedule, until: date, result: RunResult) -> bool:
     """Generate at most one work order for ``sched``; return whether more may be due."""
     _sync(s, sched)
@@ -732,31 +924,25 @@ def _run_one(s: Session, ctx: Ctx, sched: PMSchedule, until: date, result: RunRe
     now_day = today()
     lead = timedelta(days=sched.lead_days)
     anchor = sched.starts_at.date() if sched.starts_at else now_day
-    if cal is not None and cal.mode == "fixed" and not sched.meter:
+    fixed = cal is not None and cal.mode == "fixed"
+    if cal is not None and fixed and not sched.meter:
         if sched.next_due_at is None:
             return False
         due = sched.next_due_at.date()
         if due - lead > until:
             return False
-        newest_missed = due
-        while newest_missed < now_day:
-            later = cal.fixed_on_or_after(anchor, newest_missed + timedelta(days=1))
-            if later >= now_day or later - lead > until:
-                break
-            if _record_skip(s, sched, newest_missed, "missed: a later date superseded it"):
-                result.skipped += 1
-            newest_missed = later
-        _generate(s, ctx, sched, newest_missed, f"cal:{newest_missed.isoformat()}", result)
-        nxt = cal.fixed_on_or_after(anchor, newest_missed + timedelta(days=1))
+        due = _newest_missed(s, sched, cal, anchor, due, until, result)
+        _generate(s, ctx, sched, due, f"cal:{due.isoformat()}", result)
+        nxt = cal.fixed_on_or_after(anchor, due + timedelta(days=1))
         sched.next_due_at = due_datetime(nxt)
         s.add(sched)
         return nxt - lead <= until
     if _active_work(s, sched):
         return False
-    meter_key = _meter_due(s, sched)
-    if meter_key is not None:
-        _generate(s, ctx, sched, now_day, meter_key, result)
-        if cal is not None and sched.next_due_at is not None and cal.mode == "fixed":
+    fired = _meter_due(s, sched)
+    if fired is not None:
+        _generate(s, ctx, sched, now_day, fired, result)
+        if cal is not None and sched.next_due_at is not None and fixed:
             nxt = cal.fixed_on_or_after(anchor, sched.next_due_at.date() + timedelta(days=1))
             sched.next_due_at = due_datetime(nxt)
         elif cal is not None:
@@ -767,8 +953,10 @@ def _run_one(s: Session, ctx: Ctx, sched: PMSchedule, until: date, result: RunRe
         return False
     due = sched.next_due_at.date()
     if due - lead <= until:
+        if fixed:
+            due = _newest_missed(s, sched, cal, anchor, due, until, result)
         _generate(s, ctx, sched, due, f"cal:{due.isoformat()}", result)
-        if cal.mode == "fixed":
+        if fixed:
             nxt = cal.fixed_on_or_after(anchor, due + timedelta(days=1))
             sched.next_due_at = due_datetime(nxt)
             s.add(sched)
@@ -790,7 +978,7 @@ def run(ctx: Ctx, until: date | None = None) -> RunResult:
     for schedule_id in ids:
         more = True
         while more:
-            with ctx.store.write() as s:
+            with ctx.write() as s:
                 # A row lock on PostgreSQL (SQLite's IMMEDIATE write lock already
                 # serialises): a second run waits here, then finds the schedule moved on.
                 sched = s.get(PMSchedule, schedule_id, with_for_update=True)
@@ -812,13 +1000,27 @@ class ScheduleRow:
     active: bool
     open_work: int
     due_count: int
+    """PM work due so far whose outcome is known: done, cancelled, or its grace
+    window (10 % of the interval after due) closed without it being done."""
     on_time: int
+    pending: int = 0
+    """PM work past its due date, not done, but still inside its grace window."""
+    asset_tag: str | None = None
+    meter: str = ""
 
     @property
     def compliance(self) -> float | None:
-        """Share of this schedule's PM work due so far that was done within 10 % of
-        the interval after its due date."""
+        """Share of this schedule's decided PM work that was done within 10 % of the
+        interval after its due date (pending work is not counted either way)."""
         return None if self.due_count == 0 else 100.0 * self.on_time / self.due_count
+
+    @property
+    def compliance_text(self) -> str:
+        """``75% of 4``, ``75% of 4, 1 pending``, ``1 pending`` or ``-``."""
+        parts = [] if self.compliance is None else [f"{self.compliance:.0f}% of {self.due_count}"]
+        if self.pending:
+            parts.append(f"{self.pending} pending")
+        return ", ".join(parts) or "-"
 
 
 def trigger_text(sched: PMSchedule) -> str:
@@ -848,8 +1050,18 @@ def on_time_expr(dialect: str) -> ColumnElement[bool]:
     return col(WorkOrder.completed_at).is_not(None) & (late <= grace_hours_expr())
 
 
-def list_schedules(store: Store, *, include_paused: bool = True) -> list[ScheduleRow]:
-    """Every schedule with its PM work summarised in one grouped query."""
+def pending_expr(dialect: str, as_of: datetime) -> ColumnElement[bool]:
+    """PM work still open whose grace window (due date + 10 % of the interval) has
+    not closed by ``as_of``: neither on time nor missed yet. Without a schedule
+    there is no grace, so such work is pending only until its due date."""
+    since_due = hours_between(dialect, WorkOrder.due_at, literal(as_of, UTCDateTime()))
+    return col(WorkOrder.status).in_(lc.ACTIVE) & (since_due <= grace_hours_expr())
+
+
+def list_schedules(store: Store, *, actor: Actor, include_paused: bool = True) -> list[ScheduleRow]:
+    """Every schedule with its PM work summarised in one grouped query (for those who
+    may see all work: schedules name assets, crews and compliance)."""
+    perm.require(actor, "view_all_work", "(PM schedules)")
     now = clock.now()
     with store.read() as s:
         q = (
@@ -862,6 +1074,7 @@ def list_schedules(store: Store, *, include_paused: bool = True) -> list[Schedul
             q = q.where(col(PMSchedule.active).is_(True))
         schedules = s.exec(q).all()
         is_due = col(WorkOrder.due_at) <= now
+        pending = pending_expr(store.dialect, now)
         stats = {
             row[0]: row[1:]
             for row in s.exec(
@@ -869,8 +1082,9 @@ def list_schedules(store: Store, *, include_paused: bool = True) -> list[Schedul
                     WorkOrder.pm_schedule_id,
                     func.max(WorkOrder.completed_at),
                     func.sum(case((col(WorkOrder.status).in_(lc.ACTIVE), 1), else_=0)),
-                    func.sum(case((is_due, 1), else_=0)),
+                    func.sum(case((is_due & ~pending, 1), else_=0)),
                     func.sum(case((is_due & on_time_expr(store.dialect), 1), else_=0)),
+                    func.sum(case((is_due & pending, 1), else_=0)),
                 )
                 .join(PMSchedule, col(PMSchedule.id) == col(WorkOrder.pm_schedule_id))
                 .group_by(col(WorkOrder.pm_schedule_id))
@@ -879,7 +1093,7 @@ def list_schedules(store: Store, *, include_paused: bool = True) -> list[Schedul
     rows = []
     for sched, tag, path in schedules:
         assert sched.id is not None
-        last, open_work, due_count, on_time = stats.get(sched.id, (None, 0, 0, 0))
+        last, open_work, due_count, on_time, pending_n = stats.get(sched.id, (None, 0, 0, 0, 0))
         rows.append(
             ScheduleRow(
                 id=sched.id,
@@ -892,28 +1106,131 @@ def list_schedules(store: Store, *, include_paused: bool = True) -> list[Schedul
                 open_work=int(open_work or 0),
                 due_count=int(due_count or 0),
                 on_time=int(on_time or 0),
+                pending=int(pending_n or 0),
+                asset_tag=tag,
+                meter=sched.meter,
             )
         )
     return rows
 
 
-def occurrences(store: Store, schedule_id: int, limit: int = 50) -> list[PMOccurrence]:
-    """The newest occurrences of a schedule, skipped and cancelled ones included."""
+@dataclass(frozen=True)
+class OccurrenceRow:
+    due: date
+    key: str
+    status: str
+    """generated | skipped | cancelled | reset"""
+    reason: str
+    work_order: str
+    """WO label, or '' when no work was generated."""
+    work_status: str
+    created_at: datetime
+
+
+def _occurrences(s: Session, schedule_id: int, limit: int) -> list[OccurrenceRow]:
+    rows = s.exec(
+        select(PMOccurrence, WorkOrder.number, WorkOrder.status)
+        .join(WorkOrder, col(WorkOrder.id) == col(PMOccurrence.work_order_id), isouter=True)
+        .where(PMOccurrence.schedule_id == schedule_id)
+        .order_by(col(PMOccurrence.due_at).desc(), col(PMOccurrence.id).desc())
+        .limit(limit)
+    ).all()
+    return [
+        OccurrenceRow(
+            due=o.due_at.date(),
+            key=o.occurrence_key,
+            status=o.status,
+            reason=o.reason,
+            work_order=wo_label(number) if number is not None else "",
+            work_status=status or "",
+            created_at=o.created_at,
+        )
+        for o, number, status in rows
+    ]
+
+
+def occurrences(
+    store: Store, schedule_id: int, limit: int = 50, *, actor: Actor
+) -> list[OccurrenceRow]:
+    """The newest occurrences of a schedule, skipped, missed, cancelled and meter
+    resets included, with the work order each one generated."""
+    perm.require(actor, "view_all_work", "(PM schedules)")
     with store.read() as s:
-        return list(
-            s.exec(
-                select(PMOccurrence)
-                .where(PMOccurrence.schedule_id == schedule_id)
-                .order_by(col(PMOccurrence.due_at).desc(), col(PMOccurrence.id).desc())
-                .limit(limit)
-            ).all()
+        _load_schedule(s, schedule_id)
+        return _occurrences(s, schedule_id, limit)
+
+
+@dataclass(frozen=True)
+class ScheduleDetail:
+    """What the PM screen shows under the highlighted schedule."""
+
+    id: int
+    title: str
+    instructions: str
+    meter: str
+    reading: MeterReading | None
+    """The meter's latest reading."""
+    meter_target: float | None
+    """The reading at which ``meter_every`` next generates work."""
+    occurrences: list[OccurrenceRow]
+
+
+def schedule_detail(
+    store: Store, schedule_id: int, limit: int = 20, *, actor: Actor
+) -> ScheduleDetail:
+    perm.require(actor, "view_all_work", "(PM schedules)")
+    with store.read() as s:
+        sched = _load_schedule(s, schedule_id)
+        reading = (
+            _latest_reading(s, sched.asset_id, sched.meter)
+            if sched.meter and sched.asset_id is not None
+            else None
+        )
+        return ScheduleDetail(
+            id=schedule_id,
+            title=sched.title,
+            instructions=sched.instructions,
+            meter=sched.meter,
+            reading=reading,
+            meter_target=(sched.last_meter_value or 0.0) + sched.meter_every
+            if sched.meter_every
+            else None,
+            occurrences=_occurrences(s, schedule_id, limit),
         )
 
 
 # ---------------------------------------------------------------- checklists
 
 
-def checklist(store: Store, ref: str | int) -> list[ChecklistItem]:
+def _found_line(position: int, label: str) -> str:
+    """How a follow-up's description names the checklist item that raised it."""
+    return f"Checklist item {position} of {label} failed: "
+
+
+def _follow_ups(s: Session, wo: WorkOrder) -> dict[int, int]:
+    """Checklist position -> number of the follow-up work that item raised."""
+    label = wo_label(wo.number)
+    found = re.compile(rf"^Checklist item (\d+) of {re.escape(label)} failed: ", re.MULTILINE)
+    raised: dict[int, int] = {}
+    for number, description in s.exec(
+        select(WorkOrder.number, WorkOrder.description)
+        .where(WorkOrder.parent_id == wo.id, WorkOrder.kind == lc.FOLLOW_UP)
+        .order_by(col(WorkOrder.id))
+    ).all():
+        for m in found.finditer(description):
+            raised.setdefault(int(m.group(1)), number)
+    return raised
+
+
+def checklist_follow_ups(store: Store, ref: str | int, *, actor: Actor) -> dict[int, int]:
+    """Which checklist items of a work order already raised follow-up work (by number)."""
+    perm.require(actor, "view_all_work", "(checklists)")
+    with store.read() as s:
+        return _follow_ups(s, _load_wo(s, ref))
+
+
+def checklist(store: Store, ref: str | int, *, actor: Actor) -> list[ChecklistItem]:
+    perm.require(actor, "view_all_work", "(checklists)")
     with store.read() as s:
         wo = _load_wo(s, ref)
         return list(
@@ -944,7 +1261,7 @@ def set_checklist_item(
     note = _text(note, "The note", required=False)
     if follow_up is not None and result != "fail":
         raise ValidationError("Only a failed checklist item raises follow-up work.")
-    with ctx.store.write() as s:
+    with ctx.write() as s:
         wo = _load_wo(s, ref)
         label = wo_label(wo.number)
         perm.require_work(ctx.actor, "checklist", label, wo.assignee_id, wo.team_id)
@@ -960,6 +1277,10 @@ def set_checklist_item(
         ).first()
         if item is None:
             raise NotFound(f"{label} has no checklist item {position}.")
+        if follow_up is not None and (raised := _follow_ups(s, wo).get(position)):
+            raise InvalidTransition(
+                f"Checklist item {position} of {label} already raised follow-up {wo_label(raised)}."
+            )
         changes = _set(item, result=result, note=note)
         s.add(item)
         assert wo.id is not None
@@ -976,9 +1297,7 @@ def set_checklist_item(
         )
         if follow_up is None:
             return None
-        found = f"Checklist item {position} of {label} failed: {item.text}" + (
-            f"\n{note}" if note else ""
-        )
+        found = _found_line(position, label) + item.text + (f"\n{note}" if note else "")
         asked = clean(follow_up.description or "").strip()
         description = _text(f"{asked}\n\n{found}" if asked else found, "Follow-up description")
         return _new_work_order(

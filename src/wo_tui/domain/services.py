@@ -5,12 +5,20 @@ whose sentence a dispatcher understands.
 Screens pass the ``version`` they displayed as ``expected_version``; if someone
 else changed the work order since, the action is refused with who and when and
 nothing is written.
+
+Audit events carry enough to rebuild what they describe (``wo_tui.domain.audit``
+replays them): a new work order or request records every field, a labour entry,
+part usage or note its id and values (a note its body's digest), a removal the
+values removed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -29,6 +37,7 @@ from wo_tui.domain.units import check_minutes
 from wo_tui.errors import (
     InvalidTransition,
     NotFound,
+    PermissionDenied,
     StaleEdit,
     ValidationError,
 )
@@ -53,6 +62,12 @@ from wo_tui.text import MAX_TEXT, MAX_TITLE, clean, clean_line
 MAX_QUANTITY = 100_000
 EARLIEST_DATE = date(2000, 1, 1)
 
+BOOKKEEPING = frozenset({"id", "version", "updated_at", "updated_by_id"})
+"""Columns that change with every write and are not audited as fields."""
+LABOUR_FIELDS = ("user_id", "work_date", "minutes", "rate_cents")
+PART_FIELDS = ("part_id", "quantity", "unit_cost_cents")
+"""What a labour entry's or part usage's audit records besides its id: what it costs."""
+
 
 @dataclass(frozen=True)
 class Ctx:
@@ -61,6 +76,31 @@ class Ctx:
     store: Store
     actor: Actor
     settings: Settings = field(default_factory=Settings)
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction that first makes sure, inside it, that the actor is
+        still who they were when this process resolved them: an app left open after
+        an admin deactivated its user, or changed their role or team, must not go on
+        saving with the old rights."""
+        with self.store.write() as s:
+            _still_the_same(s, self.actor)
+            yield s
+
+
+def _still_the_same(s: Session, actor: Actor) -> None:
+    """Reads columns, not the User object: a verb that locks users before reading them
+    (admin's ``_active_admins``) must not find its own row already loaded unlocked."""
+    user = s.exec(select(User.active, User.role, User.team_id).where(User.id == actor.id)).first()
+    if user is None or not user.active:
+        raise PermissionDenied(
+            f"{actor.login} was deactivated after wo-tui started: nothing was saved."
+        )
+    if (user.role, user.team_id) != (actor.role, actor.team_id):
+        raise PermissionDenied(
+            f"{actor.login}'s role or team changed after wo-tui started: nothing was saved; "
+            "start wo-tui again to work with the new one."
+        )
 
 
 @dataclass
@@ -143,15 +183,42 @@ def _set(obj: Any, **values: Any) -> dict[str, list[Any]]:
     return changes
 
 
-def _wo_change(s: Session, ctx: Ctx, wo: WorkOrder, action: str, **values: Any) -> None:
+def _wo_change(
+    s: Session,
+    ctx: Ctx,
+    wo: WorkOrder,
+    action: str,
+    *,
+    audit_only: dict[str, Any] | None = None,
+    **values: Any,
+) -> None:
+    """Change ``values`` of ``wo`` and audit them; ``audit_only`` goes into the event
+    as ``[null, value]`` without being a field (a reason with no column of its own)."""
     now = clock.now()
     changes = _set(wo, **values)
+    for name, value in (audit_only or {}).items():
+        changes[name] = [None, value]
     wo.updated_at = now
     wo.updated_by_id = ctx.actor.id
     s.add(wo)
     s.flush()
     assert wo.id is not None
     _audit(s, ctx.actor, "work_order", wo.id, action, changes, wo.id)
+
+
+def snapshot(row: Any) -> dict[str, list[Any]]:
+    """Every column of a new row as ``[null, value]``: a creation event the audit
+    replay can rebuild the row from."""
+    return {
+        c.name: [None, getattr(row, c.name)]
+        for c in type(row).__table__.columns
+        if c.name not in BOOKKEEPING
+    }
+
+
+def note_digest(body: str) -> str:
+    """What a note's audit keeps of its text: enough to show it was not edited."""
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 def next_number(s: Session, series: str) -> int:
@@ -316,24 +383,7 @@ def _new_work_order(
     s.add(wo)
     s.flush()
     assert wo.id is not None
-    created = {
-        k: [None, getattr(wo, k)]
-        for k in (
-            "number",
-            "title",
-            "description",
-            "kind",
-            "urgency",
-            "impact",
-            "priority",
-            "status",
-            "asset_id",
-            "location_id",
-            "due_at",
-            "parent_id",
-        )
-    }
-    _audit(s, ctx.actor, "work_order", wo.id, "create", created, wo.id)
+    _audit(s, ctx.actor, "work_order", wo.id, "create", snapshot(wo), wo.id)
     return wo
 
 
@@ -372,7 +422,7 @@ def submit_request(
     if problems:
         raise ValidationError(problems[0] if len(problems) == 1 else "; ".join(problems), problems)
     title = clean_line(title)[:MAX_TITLE] or _title_from(description)
-    with ctx.store.write() as s:
+    with ctx.write() as s:
         asset, location, site = _locate(s, asset_tag, location_id)
         req = WorkRequest(
             number=next_number(s, "REQ"),
@@ -394,14 +444,7 @@ def submit_request(
         s.add(req)
         s.flush()
         assert req.id is not None
-        _audit(
-            s,
-            ctx.actor,
-            "work_request",
-            req.id,
-            "submit",
-            {"number": [None, req.number], "status": [None, lc.REQ_NEW]},
-        )
+        _audit(s, ctx.actor, "work_request", req.id, "submit", snapshot(req))
     return req
 
 
@@ -416,7 +459,7 @@ def approve_request(
     ctx: Ctx, ref: str | int, *, kind: str = lc.REACTIVE, title: str = ""
 ) -> WorkOrder:
     perm.require(ctx.actor, "approve_request")
-    with ctx.store.write() as s:
+    with ctx.write() as s:
         req = _open_request(s, ref)
         wo = _new_work_order(
             s,
@@ -449,7 +492,7 @@ def approve_request(
 def reject_request(ctx: Ctx, ref: str | int, reason: str) -> WorkRequest:
     perm.require(ctx.actor, "reject_request")
     reason = _text(reason, "The reason for rejecting")
-    with ctx.store.write() as s:
+    with ctx.write() as s:
         req = _open_request(s, ref)
         changes = _set(
             req,
@@ -466,7 +509,7 @@ def reject_request(ctx: Ctx, ref: str | int, reason: str) -> WorkRequest:
 
 def mark_duplicate(ctx: Ctx, ref: str | int, of_work_order: str | int) -> WorkRequest:
     perm.require(ctx.actor, "mark_duplicate")
-    with ctx.store.write() as s:
+    with ctx.write() as s:
         req = _open_request(s, ref)
         wo = _load_wo(s, of_work_order)
         if wo.status == lc.CANCELLED:
@@ -489,7 +532,7 @@ def mark_duplicate(ctx: Ctx, ref: str | int, of_work_order: str | int) -> WorkRe
 def set_request_priority(ctx: Ctx, ref: str | int, urgency: int, impact: int) -> WorkRequest:
     perm.require(ctx.actor, "set_priority")
     prio = sla.priority(urgency, impact)
-    with ctx.store.write() as s:
+    with ctx.write() as s:
         req = _open_request(s, ref)
         changes = _set(req, urgency=urgency, impact=impact, priority=prio)
         s.add(req)
@@ -521,7 +564,7 @@ def create_work_order(
     description = _text(description, "Description", required=False)
     if estimated_minutes < 0:
         raise ValidationError("Estimated time cannot be negative.")
-    with ctx.store.write() as s:
+    with ctx.write() as s:
         parent_wo = _load_wo(s, parent) if parent is not None else None
         asset, location, site = _locate(s, asset_tag, location_id)
         if parent_wo is not None and asset is None and location is None:
@@ -561,7 +604,7 @@ def set_priority(
 ) -> WorkOrder:
     perm.require(ctx.actor, "set_priority")
     prio = sla.priority(urgency, impact)
-    with ctx.store.write() as s:
+    with ctx.write() as s:
         wo = _begin(s, ctx, ref, "set_priority", expected_version)
         response_due, due = sla.due_dates(wo.requested_at, prio, ctx.settings.sla)
         _wo_change(
@@ -589,7 +632,7 @@ def assign(
     perm.require(ctx.actor, "assign")
     if not assignee and not team:
         raise ValidationError("Assign to a technician, a team, or both.")
-    with ctx.store.write() as s:
+    with ctx.write() as s:
         wo = _begin(s, ctx, ref, "assign", expected_version)
         user = _user_by_login(s, assignee) if assignee else None
         if user is not None and user.role == perm.REQUESTER:
@@ -610,7 +653,7 @@ def assign(
 
 
 def start(ctx: Ctx, ref: str | int, *, expected_version: int | None = None) -> WorkOrder:
-    with ctx.store.write() as s:
+    with ctx.write() as s:
         wo = _load_wo(s, ref)
         perm.require_work(ctx.actor, "start", wo_label(wo.number), wo.assignee_id, wo.team_id)
         _check_version(s, wo, expected_version)
@@ -640,7 +683,7 @@ def hold(
     if reason_code == "other" and not detail:
         raise ValidationError("Say why the work is on hold.")
     reason = lc.HOLD_REASONS[reason_code] + (f": {detail}" if detail else "")
-    with ctx.store.write() as s:
+    with ctx.write() as s:
         wo = _load_wo(s, ref)
         perm.require_work(ctx.actor, "hold", wo_label(wo.number), wo.assignee_id, wo.team_id)
         _check_version(s, wo, expected_version)
@@ -650,7 +693,7 @@ def hold(
 
 
 def resume(ctx: Ctx, ref: str | int, *, expected_version: int | None = None) -> WorkOrder:
-    with ctx.store.write() as s:
+    with ctx.write() as s:
         wo = _load_wo(s, ref)
         perm.require_work(ctx.actor, "resume", wo_label(wo.number), wo.assignee_id, wo.team_id)
         _check_version(s, wo, expected_version)
@@ -699,15 +742,7 @@ def _add_labour(s: Session, ctx: Ctx, wo: WorkOrder, entry: LabourInput) -> Labo
     )
     s.add(row)
     s.flush()
-    _audit(
-        s,
-        ctx.actor,
-        "work_order",
-        wo.id,
-        "log_labour",
-        {"labour": [None, f"{minutes} min by {worker.login} on {work_date}"]},
-        wo.id,
-    )
+    _audit(s, ctx.actor, "work_order", wo.id, "log_labour", _entry(row, LABOUR_FIELDS), wo.id)
     return row
 
 
@@ -727,28 +762,29 @@ def _add_part(s: Session, ctx: Ctx, wo: WorkOrder, item: PartInput) -> PartUsage
     )
     s.add(row)
     s.flush()
-    _audit(
-        s,
-        ctx.actor,
-        "work_order",
-        wo.id,
-        "use_part",
-        {"part": [None, f"{item.quantity:g} x {part.number} {part.name}"]},
-        wo.id,
-    )
+    _audit(s, ctx.actor, "work_order", wo.id, "use_part", _entry(row, PART_FIELDS), wo.id)
     return row
 
 
-def _workable(s: Session, ctx: Ctx, ref: str | int, action: str) -> WorkOrder:
+def _entry(row: LabourEntry | PartUsage, fields: tuple[str, ...]) -> dict[str, list[Any]]:
+    """A new entry's audit: ``{table: [null, id], field: [null, value], ...}``."""
+    values = {name: [None, getattr(row, name)] for name in fields}
+    return {str(type(row).__tablename__): [None, row.id], **values}
+
+
+def _workable(
+    s: Session, ctx: Ctx, ref: str | int, action: str, expected_version: int | None = None
+) -> WorkOrder:
     wo = _load_wo(s, ref)
     perm.require_work(ctx.actor, action, wo_label(wo.number), wo.assignee_id, wo.team_id)
+    _check_version(s, wo, expected_version)
     lc.check(action, wo_label(wo.number), wo.status)
     return wo
 
 
-def add_note(ctx: Ctx, ref: str | int, body: str) -> Note:
+def add_note(ctx: Ctx, ref: str | int, body: str, *, expected_version: int | None = None) -> Note:
     body = _text(body, "The note")
-    with ctx.store.write() as s:
+    with ctx.write() as s:
         wo = _load_wo(s, ref)
         if ctx.actor.role == perm.TECHNICIAN:
             perm.require_work(
@@ -756,12 +792,21 @@ def add_note(ctx: Ctx, ref: str | int, body: str) -> Note:
             )
         else:
             perm.require(ctx.actor, "add_note")
+        _check_version(s, wo, expected_version)
         lc.check("add_note", wo_label(wo.number), wo.status)
         assert wo.id is not None
         note = Note(work_order_id=wo.id, author_id=ctx.actor.id, created_at=clock.now(), body=body)
         s.add(note)
         s.flush()
-        _audit(s, ctx.actor, "work_order", wo.id, "add_note", {"note": [None, note.id]}, wo.id)
+        _audit(
+            s,
+            ctx.actor,
+            "work_order",
+            wo.id,
+            "add_note",
+            {"note": [None, note.id], "body_sha256": [None, note_digest(body)]},
+            wo.id,
+        )
     return note
 
 
@@ -772,38 +817,63 @@ def log_labour(
     *,
     work_date: date | None = None,
     login: str | None = None,
+    expected_version: int | None = None,
 ) -> LabourEntry:
-    with ctx.store.write() as s:
-        wo = _workable(s, ctx, ref, "log_labour")
+    with ctx.write() as s:
+        wo = _workable(s, ctx, ref, "log_labour", expected_version)
         return _add_labour(s, ctx, wo, LabourInput(minutes, work_date, login))
 
 
-def use_part(ctx: Ctx, ref: str | int, part_number: str, quantity: float) -> PartUsage:
-    with ctx.store.write() as s:
-        wo = _workable(s, ctx, ref, "use_part")
+def use_part(
+    ctx: Ctx,
+    ref: str | int,
+    part_number: str,
+    quantity: float,
+    *,
+    expected_version: int | None = None,
+) -> PartUsage:
+    with ctx.write() as s:
+        wo = _workable(s, ctx, ref, "use_part", expected_version)
         return _add_part(s, ctx, wo, PartInput(part_number, quantity))
 
 
-def _remove_entry(ctx: Ctx, ref: str | int, model: type[Any], entry_id: int, what: str) -> None:
-    with ctx.store.write() as s:
-        action = "log_labour" if model is LabourEntry else "use_part"
-        wo = _workable(s, ctx, ref, action)
+def _remove_entry(
+    ctx: Ctx,
+    ref: str | int,
+    model: type[LabourEntry] | type[PartUsage],
+    entry_id: int,
+    expected_version: int | None,
+) -> None:
+    """Delete an entry; its audit keeps the values removed, so the trail still says
+    what was booked and by whom."""
+    labour = model is LabourEntry
+    what = "labour" if labour else "part"
+    with ctx.write() as s:
+        wo = _workable(s, ctx, ref, "log_labour" if labour else "use_part", expected_version)
         if wo.status == lc.COMPLETED:
             raise InvalidTransition(f"{wo_label(wo.number)} is completed: entries are frozen.")
         row = s.get(model, entry_id)
         if row is None or row.work_order_id != wo.id:
-            raise NotFound(f"{wo_label(wo.number)} has no {what} #{entry_id}.")
+            raise NotFound(f"{wo_label(wo.number)} has no {what} entry #{entry_id}.")
         assert wo.id is not None
-        _audit(s, ctx.actor, "work_order", wo.id, f"remove_{what}", {what: [entry_id, None]}, wo.id)
+        removed = {
+            k: [new, old]
+            for k, (old, new) in _entry(row, LABOUR_FIELDS if labour else PART_FIELDS).items()
+        }
+        _audit(s, ctx.actor, "work_order", wo.id, f"remove_{what}", removed, wo.id)
         s.delete(row)
 
 
-def remove_labour(ctx: Ctx, ref: str | int, entry_id: int) -> None:
-    _remove_entry(ctx, ref, LabourEntry, entry_id, "labour")
+def remove_labour(
+    ctx: Ctx, ref: str | int, entry_id: int, *, expected_version: int | None = None
+) -> None:
+    _remove_entry(ctx, ref, LabourEntry, entry_id, expected_version)
 
 
-def remove_part_usage(ctx: Ctx, ref: str | int, usage_id: int) -> None:
-    _remove_entry(ctx, ref, PartUsage, usage_id, "part")
+def remove_part_usage(
+    ctx: Ctx, ref: str | int, usage_id: int, *, expected_version: int | None = None
+) -> None:
+    _remove_entry(ctx, ref, PartUsage, usage_id, expected_version)
 
 
 def closeout_counts(s: Session, work_order_id: int) -> tuple[int, int, int]:
@@ -886,7 +956,7 @@ def closeout_problems(
 def complete(
     ctx: Ctx, ref: str | int, closeout: Closeout, *, expected_version: int | None = None
 ) -> WorkOrder:
-    with ctx.store.write() as s:
+    with ctx.write() as s:
         wo = _load_wo(s, ref)
         label = wo_label(wo.number)
         perm.require_work(ctx.actor, "complete", label, wo.assignee_id, wo.team_id)
@@ -944,7 +1014,7 @@ def send_back(
 ) -> WorkOrder:
     perm.require(ctx.actor, "send_back")
     reason = _text(reason, "The reason for sending it back")
-    with ctx.store.write() as s:
+    with ctx.write() as s:
         wo = _begin(s, ctx, ref, "send_back", expected_version)
         _wo_change(
             s,
@@ -960,7 +1030,7 @@ def send_back(
 
 def close(ctx: Ctx, ref: str | int, *, expected_version: int | None = None) -> WorkOrder:
     perm.require(ctx.actor, "close")
-    with ctx.store.write() as s:
+    with ctx.write() as s:
         wo = _begin(s, ctx, ref, "close", expected_version)
         _wo_change(s, ctx, wo, "close", status=lc.CLOSED, closed_at=clock.now())
     return wo
@@ -971,7 +1041,7 @@ def cancel(
 ) -> WorkOrder:
     perm.require(ctx.actor, "cancel")
     reason = _text(reason, "The reason for cancelling")
-    with ctx.store.write() as s:
+    with ctx.write() as s:
         wo = _begin(s, ctx, ref, "cancel", expected_version)
         _wo_change(
             s,
@@ -990,7 +1060,7 @@ def reopen(
 ) -> WorkOrder:
     perm.require(ctx.actor, "reopen")
     reason = _text(reason, "The reason for reopening")
-    with ctx.store.write() as s:
+    with ctx.write() as s:
         wo = _begin(s, ctx, ref, "reopen", expected_version)
         status = lc.ASSIGNED if (wo.assignee_id or wo.team_id) else lc.OPEN
         _wo_change(
@@ -998,10 +1068,10 @@ def reopen(
             ctx,
             wo,
             "reopen",
+            audit_only={"reason": reason},
             status=status,
             closed_at=None,
             cancelled_at=None,
             completed_at=None,
-            send_back_reason=reason,
         )
     return wo

@@ -21,7 +21,9 @@ from sqlmodel import Session, col, select
 
 from wo_tui import clock
 from wo_tui.domain import lifecycle as lc
+from wo_tui.domain import permissions as perm
 from wo_tui.domain import sla
+from wo_tui.domain.permissions import Actor
 from wo_tui.domain.refs import parse_req, parse_wo, req_label, wo_label
 from wo_tui.errors import NotFound
 from wo_tui.store.db import Store
@@ -287,6 +289,8 @@ _REFERENCES: dict[str, tuple[Any, Any, Any]] = {
     "site_id": (Site, Site.id, Site.code),
     "parent_id": (WorkOrder, WorkOrder.id, WorkOrder.number),
     "work_order_id": (WorkOrder, WorkOrder.id, WorkOrder.number),
+    "user_id": (User, User.id, User.login),
+    "part_id": (Part, Part.id, Part.number),
 }
 """Audit events store ids; a person reads names. Field -> (table, id, what to show)."""
 
@@ -363,8 +367,10 @@ def _linked(wo: WorkOrder) -> LinkedWork:
     return LinkedWork(wo.number, wo_label(wo.number), wo.title, wo.status)
 
 
-def work_order_detail(store: Store, ref: str | int) -> WorkOrderDetail:
-    """Everything about one work order, read in one short session."""
+def work_order_detail(store: Store, ref: str | int, *, actor: Actor) -> WorkOrderDetail:
+    """Everything about one work order, read in one short session. Requesters see
+    what became of their requests (``request_detail``), not the work orders."""
+    perm.require(actor, "view_all_work", "(show work orders)")
     number = parse_wo(ref)
     now = clock.now()
     with store.read() as s:
@@ -506,12 +512,15 @@ def work_order_detail(store: Store, ref: str | int) -> WorkOrderDetail:
     )
 
 
-def request_detail(store: Store, ref: str | int) -> RequestDetail:
+def request_detail(store: Store, ref: str | int, *, actor: Actor) -> RequestDetail:
+    """One request; a requester may see only their own."""
     number = parse_req(ref)
     with store.read() as s:
         req = s.exec(select(WorkRequest).where(WorkRequest.number == number)).first()
         if req is None or req.id is None:
             raise NotFound(f"There is no request {req_label(number)}.")
+        if req.submitted_by_id != actor.id:
+            perm.require(actor, "view_all_requests", "(other people's requests)")
         asset = s.get(Asset, req.asset_id) if req.asset_id is not None else None
         loc = s.get(Location, req.location_id) if req.location_id is not None else None
         site = s.get(Site, req.site_id) if req.site_id is not None else None
@@ -560,6 +569,7 @@ def request_detail(store: Store, ref: str | int) -> RequestDetail:
 def list_work_orders(
     store: Store,
     *,
+    actor: Actor,
     status: str | tuple[str, ...] | None = None,
     priority: int | None = None,
     assignee: str | None = None,
@@ -574,6 +584,7 @@ def list_work_orders(
     so page 1,000 costs what page 1 costs and a concurrent insert never shifts rows
     between pages the way ``OFFSET`` does.
     """
+    perm.require(actor, "view_all_work", "(list work orders)")
     limit = max(1, min(limit, MAX_PAGE))
     now = clock.now()
     assignee_user = aliased(User)
