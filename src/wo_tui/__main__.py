@@ -1,3 +1,3 @@
-from wo_tui.cli import main
+from wo_tui.startup import entry
 
-main()
+entry()

@@ -4,6 +4,7 @@ asset by tag or name, or run any action of the current screen by its name.
 Lookups run in a thread (``asyncio.to_thread``) so typing never waits on the
 database. Titles and names are user text: they are shown as ``Content(...)``,
 never through ``Matcher.highlight`` (which parses markup) or ``help`` (also markup).
+Work orders and assets are offered only to those who may open them (not requesters).
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ class WorkOrderCommands(Provider):
         return self.app  # type: ignore[return-value]
 
     async def search(self, query: str) -> Hits:
+        if not self.wo_app.may_browse_work():
+            return
         if len(query.strip()) < 2 and not query.strip().isdigit():
             return
         hits = await asyncio.to_thread(_search_work_orders, self.wo_app.ctx.store, query)
@@ -66,9 +69,9 @@ class AssetCommands(Provider):
     """Assets by tag or name: opens the asset's history."""
 
     async def search(self, query: str) -> Hits:
-        if len(query.strip()) < 2:
-            return
         app: WoApp = self.app  # type: ignore[assignment]
+        if not app.may_browse_work() or len(query.strip()) < 2:
+            return
         assets = await asyncio.to_thread(queries.find_assets, app.ctx.store, query, MAX_HITS)
         for rank, asset in enumerate(assets):
             yield Hit(
@@ -86,37 +89,40 @@ class AssetCommands(Provider):
 
 
 class ActionCommands(Provider):
-    """Every enabled key of the screen the palette was opened from, by its name.
+    """Every key of the screen the palette was opened from, by its name: those that
+    do not apply now too, which then say why (as the key itself does).
 
     Names are the bindings' descriptions (ours, not user text), escaped all the same
     because ``Matcher.highlight`` reads markup."""
 
     def _actions(self) -> list[tuple[str, Any, str]]:
+        from wo_tui.screens.base import screen_keys
+
         seen: set[str] = set()
         actions = []
-        for key, active in self.screen.active_bindings.items():
-            binding = active.binding
-            if not active.enabled or not binding.description or binding.description in seen:
+        for info in screen_keys(self.screen):
+            if info.description in seen:
                 continue
-            seen.add(binding.description)
-            node = active.node
-            run = partial(node.run_action, binding.action)
-            actions.append((binding.description, run, self.app.get_key_display(binding) or key))
+            seen.add(info.description)
+            about = f"key {' '.join(info.keys)}"
+            if info.enabled:
+                run = partial(info.node.run_action, info.action)
+            else:
+                reason = (info.reason or "not possible now").rstrip(".")
+                run = partial(self.app.notify, f"{info.description}: {reason}.", markup=False)
+                about += f" · not now: {reason}"
+            actions.append((info.description, run, about))
         return actions
 
     async def discover(self) -> Hits:
-        for name, run, key in self._actions():
-            yield DiscoveryHit(Content(name), run, text=name, help=escape(f"key {key}"))
+        for name, run, about in self._actions():
+            yield DiscoveryHit(Content(name), run, text=name, help=escape(about))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for name, run, key in self._actions():
+        for name, run, about in self._actions():
             score = matcher.match(name)
             if score > 0:
                 yield Hit(
-                    score,
-                    matcher.highlight(escape(name)),
-                    run,
-                    text=name,
-                    help=escape(f"key {key}"),
+                    score, matcher.highlight(escape(name)), run, text=name, help=escape(about)
                 )

@@ -8,9 +8,13 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from tests.cli.conftest import Cli
+from wo_tui.domain.permissions import ADMIN, Actor
 from wo_tui.domain.views import list_work_orders, work_order_detail
 from wo_tui.store.db import open_store
-from wo_tui.store.models import Note, WorkOrder, WorkRequest
+from wo_tui.store.models import AuditEvent, Note, WorkOrder, WorkRequest
+
+ROOT = Actor(1, "root", "Site Admin", ADMIN)
+"""Who reads the views here: every read model checks its reader."""
 
 
 def _request(cli: Cli, description: str = "Pump P-101 is noisy", **extra: str) -> str:
@@ -96,9 +100,9 @@ def test_full_lifecycle_and_show(cli: Cli) -> None:
     assert cli("resume", wo, login="alice").out == f"{wo} in progress\n"
     assert cli("note", wo, "-", login="alice", stdin="Isolated [/] and drained").code == 0
     assert cli("labour", wo, "1:30", "--date", "2026-03-01", login="alice").out == (
-        f"{wo} 1:30 on 2026-03-01\n"
+        f"{wo} 1:30 on 2026-03-01 (entry #1)\n"
     )
-    assert cli("part", wo, "BRG-6204", "2", login="alice").out == f"{wo} 2 x BRG-6204\n"
+    assert cli("part", wo, "BRG-6204", "2", login="alice").out == f"{wo} 2 x BRG-6204 (entry #1)\n"
     run = cli(
         "complete",
         wo,
@@ -181,7 +185,7 @@ def test_full_lifecycle_and_show(cli: Cli) -> None:
         "close",
     ]
 
-    detail = work_order_detail(open_store(str(cli.db)), wo)
+    detail = work_order_detail(open_store(str(cli.db)), wo, actor=ROOT)
     assert (
         detail.labour_cents == 9000 and detail.parts_cents == 11400 and detail.total_cents == 20400
     )
@@ -191,6 +195,8 @@ def test_full_lifecycle_and_show(cli: Cli) -> None:
     assert cli("show", "WO-000002").out.count("Parent:       WO-000001") == 1
 
     assert cli("reopen", wo, "--reason", "Leak is back").out == f"{wo} assigned\n"
+    reopened = cli("show", wo).out
+    assert "Sent back:" not in reopened and "reason: - -> Leak is back" in reopened
     assert cli("cancel", wo, "--reason", "Replaced by project work").out == f"{wo} cancelled\n"
     refused = cli("reopen", wo, "--reason", "again", login="dana")
     assert refused.code == 1 and "may not reopen" in refused.err
@@ -227,10 +233,10 @@ def test_list_filters_json_and_paging(cli: Cli) -> None:
     assert cli("list", "--assignee", "ghost").code == 1
 
     store = open_store(str(cli.db))
-    page = list_work_orders(store, limit=2)
+    page = list_work_orders(store, actor=ROOT, limit=2)
     seen = [r.label for r in page.rows]
     while page.next_after is not None:
-        page = list_work_orders(store, limit=2, after=page.next_after)
+        page = list_work_orders(store, actor=ROOT, limit=2, after=page.next_after)
         seen += [r.label for r in page.rows]
     store.close()
     assert seen == [f"WO-00000{i}" for i in range(5, 0, -1)]
@@ -297,7 +303,11 @@ def test_bad_input_is_one_line_and_saves_nothing(cli: Cli, tmp_path) -> None:
     future = cli("labour", wo, "60", "--date", "2030-01-01", login="alice")
     assert future.code == 1 and "in the future" in future.err
     assert cli("labour", wo, "25h", login="alice").code == 1
-    assert cli("part", wo, "BRG-6204", "-1", login="alice").code == 2
+    for args in (("part", wo, "BRG-6204", "-1"), ("part", "use", wo, "BRG-6204", "-3")):
+        run = cli(*args, login="alice")
+        assert (run.code, run.err) == (1, "wo-tui: Quantity used must be more than zero.\n")
+    run = cli("labour", wo, "-30", login="alice")
+    assert (run.code, run.err) == (1, "wo-tui: Time logged must be more than zero minutes.\n")
     run = cli("complete", wo, "--resolution", "done", login="alice")
     assert run.code == 1 and "missing" in run.err and run.err.count("\n") == 1
     assert cli("show", "WO-999").err == "wo-tui: There is no work order WO-000999.\n"
@@ -346,3 +356,116 @@ def test_bad_usage_exits_2(cli: Cli) -> None:
     assert cli("complete", "WO-1", "--resolution", "x", "--part", "BRG").code == 2
     assert cli("hold", "WO-1", "--reason", "lunch").code == 2
     assert cli("frobnicate").code == 2
+
+
+def test_init_on_a_database_that_has_an_admin(cli: Cli, monkeypatch) -> None:
+    from wo_tui.domain import identity
+
+    events = _count(cli, AuditEvent)
+    monkeypatch.setattr(identity, "os_login", lambda: "root")
+    run = cli("init")
+    assert run.code == 0 and run.out.endswith("; root is an admin.\n")
+    for login in ("alice", "mallory"):
+        monkeypatch.setattr(identity, "os_login", lambda login=login: login)
+        run = cli("init", login=login)
+        assert run.code == 1 and run.out == "" and run.err.count("\n") == 1
+        assert f"already has an admin and {login} is not one: ask root to run" in run.err
+    assert _count(cli, AuditEvent) == events
+    assert "alice   Alice Fitter" in cli("user", "list").out
+
+
+def test_users_list_deactivate_and_reactivate(cli: Cli) -> None:
+    assert cli("user", "add", "zed", "--role", "technician", "--name", "=HYPERLINK(x)").code == 0
+    table = cli("user", "list", login="dana").out
+    assert "alice" in table and "Mechanical" in table and "45.00" in table
+    rows = json.loads(cli("user", "list", "--format", "json").out)
+    assert {r["login"] for r in rows} == {"root", "dana", "alice", "bob", "erin", "rita", "zed"}
+    alice = next(r for r in rows if r["login"] == "alice")
+    assert alice == {
+        "login": "alice",
+        "name": "Alice Fitter",
+        "role": "technician",
+        "team": "Mechanical",
+        "rate_cents": 4500,
+        "active": True,
+    }
+    csv_out = cli("user", "list", "--format", "csv").out.splitlines()
+    assert csv_out[0] == "login,name,role,team,rate_cents,active"
+    assert "zed,'=HYPERLINK(x),technician,,0,True" in csv_out
+    refused = cli("user", "list", login="alice")
+    assert refused.code == 1 and refused.err == (
+        "wo-tui: alice is a technician and may not view users.\n"
+    )
+
+    assert cli("user", "deactivate", "bob").out == "bob deactivated\n"
+    assert "already deactivated" in cli("user", "deactivate", "bob").out
+    assert "deactivated" in cli("user", "list").out.split("bob")[1].splitlines()[0]
+    for args in (("list",), ()):
+        run = cli(*args, login="bob")
+        assert run.code == 1 and run.out == "" and run.err.count("\n") == 1
+        assert run.err.startswith("wo-tui: bob was deactivated as a wo-tui user")
+    assert cli("user", "deactivate", "bob", login="dana").code == 1
+    assert cli("user", "add", "bob", "--role", "technician", "--team", "Mechanical").code == 0
+    assert cli("list", login="bob").code == 0
+
+    last = cli("user", "deactivate", "root")
+    assert last.code == 1 and last.err == (
+        "wo-tui: root is the last active admin: make someone else an admin first.\n"
+    )
+    assert cli("user", "add", "root", "--role", "dispatcher").code == 1
+    assert cli("user", "deactivate", "ghost").err == "wo-tui: There is no user 'ghost'.\n"
+
+
+def test_bad_numbers_and_logins_are_one_line(cli: Cli) -> None:
+    cases = [
+        (("user", "add", "bad login; rm", "--role", "technician"), "is not a usable login"),
+        (("user", "add", "zz", "--role", "technician", "--rate", "1e30"), "is more than"),
+        (("user", "add", "zz", "--role", "technician", "--rate", "20000"), "not believable"),
+        (("part", "add", "X1", "Thing", "--cost", "1e30"), "is more than"),
+        (("team", "add", "Big", "--capacity", "1e30"), "not believable"),
+        (("team", "add", "Big", "--capacity", "-5"), "cannot be negative"),
+        (("team", "add", "Big", "--capacity", "inf"), "is not hours a week"),
+    ]
+    events = _count(cli, AuditEvent)
+    for args, message in cases:
+        run = cli(*args)
+        assert run.code == 1 and run.err.count("\n") == 1 and message in run.err, (args, run)
+        assert "Traceback" not in run.err
+    assert _count(cli, AuditEvent) == events
+
+
+def test_a_technician_is_refused_the_catalogue_in_its_own_words(cli: Cli) -> None:
+    part = cli("part", "add", "X1", "Thing", "--cost", "5", login="alice")
+    assert part.err == "wo-tui: alice is a technician and may not manage parts.\n"
+    asset = cli("asset", "add", "X-1", "Thing", login="alice")
+    assert asset.err == "wo-tui: alice is a technician and may not manage assets.\n"
+
+
+def test_removing_labour_and_parts(cli: Cli) -> None:
+    wo = cli("approve", _request(cli)).out.strip()
+    cli("assign", wo, "--to", "alice")
+    cli("start", wo, login="alice")
+    assert cli("labour", wo, "45", login="alice").out.endswith("(entry #1)\n")
+    assert cli("part", wo, "BRG-6204", "2", login="alice").out.endswith("(entry #1)\n")
+    shown = cli("show", wo).out
+    assert "#1      2026-03-02  alice" in shown and "#1      BRG-6204" in shown
+    assert cli("labour", "remove", wo, "1", login="bob").code == 1
+    assert cli("labour", "remove", wo, "1", login="alice").out == f"{wo} labour entry #1 removed\n"
+    assert cli("part", "remove", wo, "1", login="alice").out == f"{wo} part entry #1 removed\n"
+    again = cli("part", "remove", wo, "1", login="alice")
+    assert again.err == f"wo-tui: {wo} has no part entry #1.\n"
+    shown = cli("show", wo).out
+    assert "Labour:\n  none" in shown and "Parts:\n  none" in shown
+    assert "remove_labour" in shown and "minutes: 45 -> -" in shown
+
+
+def test_settings_files_that_cannot_be_used(cli: Cli, tmp_path) -> None:
+    missing = tmp_path / "nonexistent.toml"
+    run = cli("--config", str(missing), "list")
+    assert run.code == 1 and run.err == f"wo-tui: Settings file {missing} does not exist.\n"
+    for text, key in (("sla = 5", "sla"), ('codes = "x"', "codes"), ("[codes]\ncause = []", "")):
+        path = tmp_path / "settings.toml"
+        path.write_text(text + "\n")
+        run = cli("--config", str(path), "list")
+        assert run.code == 1 and run.err.startswith(f"wo-tui: {path}: ") and key in run.err
+        assert run.err.count("\n") == 1

@@ -19,11 +19,21 @@ from sqlmodel import col, select
 
 from tests.cli.conftest import Cli
 from wo_tui import clock
+from wo_tui.domain import demo as demo_data
 from wo_tui.domain import lifecycle as lc
 from wo_tui.domain.audit import verify
 from wo_tui.domain.exporting import COLUMNS, neutralise
 from wo_tui.store.db import open_store
-from wo_tui.store.models import LabourEntry, Note, PartUsage, User, WorkOrder, WorkRequest
+from wo_tui.store.models import (
+    AuditEvent,
+    LabourEntry,
+    MeterReading,
+    Note,
+    PartUsage,
+    User,
+    WorkOrder,
+    WorkRequest,
+)
 from wo_tui.store.search import search_work_orders
 
 
@@ -155,7 +165,9 @@ def test_backup_while_another_process_writes(cli: Cli, tmp_path: Path) -> None:
 
 
 @pytest.mark.sqlite_only
-def test_demo_is_realistic_consistent_and_repeatable(tmp_path: Path) -> None:
+def test_demo_is_realistic_consistent_and_repeatable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from click.testing import CliRunner
 
     from wo_tui.cli import main
@@ -172,7 +184,10 @@ def test_demo_is_realistic_consistent_and_repeatable(tmp_path: Path) -> None:
 
     clock.freeze(clock.now().replace(microsecond=0))
     try:
-        first, second = load("a.db"), load("b.db")
+        first = load("a.db")
+        # The same data when only the newest work is lived step by step (a big demo).
+        monkeypatch.setattr(demo_data, "LIVED", 150)
+        second = load("b.db")
     finally:
         clock.freeze(None)
     store = open_store(str(first))
@@ -228,8 +243,73 @@ def test_demo_is_realistic_consistent_and_repeatable(tmp_path: Path) -> None:
         return rows
 
     assert fingerprint(first) == fingerprint(second)
+    store = open_store(str(second))
+    assert verify(store).ok
+    with store.read() as s:
+        imported = s.exec(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "import", AuditEvent.entity == "work_order")
+        ).one()
+    store.close()
+    assert 200 < imported < 400
 
     result = CliRunner().invoke(main, ["--db", str(first), "demo", "--work-orders", "5"])
     assert result.exit_code == 1 and "already has sites" in result.stderr
     show = CliRunner().invoke(main, ["--db", str(first), "show", "WO-000010"])
+    assert show.exit_code == 0 and "Timeline:" in show.stdout
+
+
+def test_demo_has_pm_history_and_lived_timelines(db_url: str) -> None:
+    """PM schedules with their work, and every work order's trail as the services
+    would have written it, by the people who did each step; on both backends."""
+    from click.testing import CliRunner
+
+    from wo_tui.cli import main
+    from wo_tui.domain import identity, pm
+    from wo_tui.domain.services import Ctx, submit_request
+
+    result = CliRunner().invoke(main, ["--db", db_url, "demo"])
+    assert result.exit_code == 0, result.output
+    assert "8 PM schedules" in result.stdout
+    store = open_store(db_url)
+    schedules = pm.list_schedules(store, actor=identity.actor_for(store, identity.os_login()))
+    assert len(schedules) == 8
+    triggers = " ".join(r.trigger for r in schedules)
+    assert "(fixed)" in triggers and "(floating)" in triggers
+    assert any("running_hours" in r.trigger for r in schedules)
+    assert all(r.due_count > 0 and r.last_done is not None for r in schedules)
+    with store.read() as s:
+        wos = s.exec(select(WorkOrder)).all()
+        readings = s.exec(select(func.count()).select_from(MeterReading)).one()
+        logins = {u.id: u.login for u in s.exec(select(User))}
+        events = s.exec(
+            select(AuditEvent).where(AuditEvent.entity == "work_order").order_by(col(AuditEvent.id))
+        ).all()
+    preventive = [w for w in wos if w.kind == lc.PREVENTIVE]
+    assert preventive and all(w.pm_schedule_id is not None for w in preventive)
+    assert readings > 50
+    trail: dict[int, list[tuple[str, str]]] = {}
+    for e in events:
+        trail.setdefault(e.entity_id, []).append((e.action, logins[e.actor_id]))
+    techs = {login for login, *_ in demo_data.TECHNICIANS}
+    for w in wos:
+        steps = trail[w.id]
+        assert steps[0][0] == "create"
+        actions = [a for a, _ in steps]
+        if w.status == lc.CLOSED:
+            who = dict(steps)
+            assert {"assign", "start", "complete", "close"} <= set(actions), actions
+            assert who["close"] == "dana" and who["start"] in techs and who["complete"] in techs
+            assert actions.index("start") < actions.index("complete") < actions.index("close")
+        if w.kind == lc.PREVENTIVE:
+            assert actions[1] == "pm_meter" if "hour" in w.title else actions[1] == "pm_calendar"
+    assert not [w for w in wos if all(a == "import" for a, _ in trail[w.id])]
+    assert verify(store).ok
+    dispatcher = Ctx(store, identity.actor_for(store, "dana"))
+    assert pm.run(dispatcher).generated == []
+    req = submit_request(dispatcher, requester="x", description="y", urgency=2, impact=2)
+    assert req.id is not None
+    store.close()
+    show = CliRunner().invoke(main, ["--db", db_url, "show", "WO-000020"])
     assert show.exit_code == 0 and "Timeline:" in show.stdout

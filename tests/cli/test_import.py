@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import json
-import time
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
+from sitebuilder import build_site
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from tests.cli.conftest import Cli
+from wo_tui.domain import importing
+from wo_tui.domain import services as sv
 from wo_tui.domain.audit import verify
+from wo_tui.domain.permissions import ADMIN, Actor
 from wo_tui.domain.views import work_order_detail
 from wo_tui.store.db import open_store
-from wo_tui.store.models import Asset, AuditEvent, WorkOrder, WorkRequest
+from wo_tui.store.models import Asset, AuditEvent, MeterReading, WorkOrder, WorkRequest
 from wo_tui.store.search import search_work_orders
+
+ROOT = Actor(1, "root", "Site Admin", ADMIN)
+"""Who reads the views here: every read model checks its reader."""
 
 REQUESTS = """requester,description,urgency,impact,asset,source,contact,submitted_at
 Line 1,Pump P-101 noisy,2,2,P-101,operator,ext 2201,2026-02-27T08:15
@@ -81,14 +90,14 @@ def test_import_history_with_labour_and_parts(cli: Cli, tmp_path: Path) -> None:
     assert run.code == 0, run.err
     assert "Imported 2 work orders (WO-000001 .. WO-000002)" in run.out
     store = _store(cli)
-    first = work_order_detail(store, "WO-000001")
+    first = work_order_detail(store, "WO-000001", actor=ROOT)
     assert (
         first.status == "closed" and first.assignee_login == "alice" and first.team == "Mechanical"
     )
     assert first.labour_minutes == 90 and first.labour_cents == 6750
     assert first.parts_cents == 8900 + 2 * 1250
     assert first.started_at is not None and first.closed_at is not None
-    second = work_order_detail(store, "WO-000002")
+    second = work_order_detail(store, "WO-000002", actor=ROOT)
     assert second.no_parts_used and second.labour[0].login == "root"
     assert second.closed_at == second.completed_at
     report = verify(store)
@@ -124,6 +133,7 @@ Line 3,Short row,2
 Line 4,Bad level,5,2,P-101
 Line 5,Unknown asset,2,2,NOPE-9
 Line 6,,2,2,P-101
+Line 7,Pump noisy, once more,2,2,P-101
 """
 
 
@@ -132,15 +142,18 @@ def test_malformed_file_imports_nothing(cli: Cli, tmp_path: Path) -> None:
     run = cli("import", str(path))
     assert run.code == 1 and run.out == ""
     lines = run.err.splitlines()
-    assert lines[:-1] == [
+    # In line order, whichever check found them (the shape of the row, then its values).
+    problems = [
         "bad.csv:3: asset: 6 fields but the header has 5 (an unquoted comma?)",
         "bad.csv:4: impact: missing (the row has 3 fields, the header 5)",
         "bad.csv:5: urgency: '5' is not 1 (high), 2 (medium) or 3 (low)",
         "bad.csv:6: asset: unknown asset 'NOPE-9' (use --create-assets to add it)",
         "bad.csv:7: description: is empty",
+        "bad.csv:8: asset: 6 fields but the header has 5 (an unquoted comma?)",
     ]
+    assert lines[:-1] == problems
     assert lines[-1] == (
-        "wo-tui: bad.csv: 5 bad rows; nothing was imported (fix them, or use --skip-bad "
+        "wo-tui: bad.csv: 6 bad rows; nothing was imported (fix them, or use --skip-bad "
         "to import the good rows)."
     )
     store = _store(cli)
@@ -150,10 +163,29 @@ def test_malformed_file_imports_nothing(cli: Cli, tmp_path: Path) -> None:
 
     run = cli("import", str(path), "--skip-bad")
     assert run.code == 0
-    assert run.out == "Imported 1 request (REQ-000001 .. REQ-000001); skipped 5 bad rows.\n"
-    assert run.err.splitlines()[0] == (
-        "skipped bad.csv:3: asset: 6 fields but the header has 5 (an unquoted comma?)"
-    )
+    assert run.out == "Imported 1 request (REQ-000001 .. REQ-000001); skipped 6 bad rows.\n"
+    # Each line still starts file:line: so an editor can jump to it.
+    assert run.err.splitlines() == ["Not imported (--skip-bad):", *problems]
+
+
+def test_a_column_named_twice_is_refused(cli: Cli, tmp_path: Path) -> None:
+    text = "Requester,description,urgency,impact,asset,requester\nBob,Leak,2,2,P-101,Jim\n"
+    run = cli("import", str(_write(tmp_path, "twice.csv", text)), "--skip-bad")
+    assert run.code == 1 and run.out == ""
+    assert run.err.splitlines() == [
+        "twice.csv:1: requester: the header names this column twice",
+        "wo-tui: twice.csv: the header has 1 problem; nothing was imported.",
+    ]
+    text = "Who,description,urgency,impact,asset,who,Who\nBob,Leak,2,2,P-101,Jim,Ann\n"
+    mapped = cli("import", str(_write(tmp_path, "m.csv", text)), "--map", "requester=Who")
+    assert mapped.err.splitlines()[0] == "m.csv:1: Who: the header names this column 3 times"
+    # A repeated column the layout does not read (empty headers from trailing commas) is fine.
+    text = "requester,description,urgency,impact,asset,,\nBob,Leak,2,2,P-101,,\n"
+    assert cli("import", str(_write(tmp_path, "ok.csv", text))).code == 0
+    store = _store(cli)
+    with store.read() as s:
+        assert s.exec(select(WorkRequest.requester)).all() == ["Bob"]
+    store.close()
 
 
 BAD_HISTORY = """title,requested_at,completed_at,resolution,asset,labour_minutes,cause_code,started_at,assignee,parts
@@ -237,22 +269,19 @@ def test_mapped_columns_date_format_and_new_assets(cli: Cli, tmp_path: Path) -> 
     assert cli("import", str(path), login="alice").code == 1
 
 
-def test_import_speed_and_audit(cli: Cli, tmp_path: Path) -> None:
-    rows = 20_000
+def test_bulk_import_audits_every_row(cli: Cli, tmp_path: Path) -> None:
+    """A few thousand rows in one transaction, each with its audit event; how fast
+    that goes is measured by benchmarks/_data.py, not here."""
+    rows = 3_000
     lines = ["requester,description,urgency,impact,asset,submitted_at"]
     lines += [
         f"Op {i},Noise report {i},{1 + i % 3},{1 + i % 2},P-101,2026-01-0{1 + i % 9}"
         for i in range(rows)
     ]
     path = _write(tmp_path, "big.csv", "\n".join(lines) + "\n")
-    # CPU time of this process: other jobs sharing the machine do not count.
-    began = time.process_time()
     run = cli("import", str(path))
-    elapsed = time.process_time() - began
     assert run.code == 0, run.err
     assert f"Imported {rows:,} requests (REQ-000001 .. REQ-0{rows:05d})" in run.out
-    print(f"\nimported {rows} requests in {elapsed:.2f} CPU s = {rows / elapsed:,.0f} rows/s")
-    assert rows / elapsed > 5_000
     store = _store(cli)
     with store.read() as s:
         assert (
@@ -263,14 +292,125 @@ def test_import_speed_and_audit(cli: Cli, tmp_path: Path) -> None:
         )
 
     hist = ["title,requested_at,completed_at,resolution,asset,labour_minutes"]
-    hist += [f"Job {i},2025-03-01,2025-03-02,Fixed,P-101,{15 + i % 60}" for i in range(5000)]
+    hist += [f"Job {i},2025-03-01,2025-03-02,Fixed,P-101,{15 + i % 60}" for i in range(1000)]
     path = _write(tmp_path, "hist.csv", "\n".join(hist) + "\n")
-    began = time.process_time()
     run = cli("import", str(path), "--kind", "history")
-    elapsed = time.process_time() - began
     assert run.code == 0, run.err
-    print(f"imported 5000 closed work orders in {elapsed:.2f} CPU s = {5000 / elapsed:,.0f} rows/s")
     with store.read() as s:
-        assert s.exec(select(func.count()).select_from(WorkOrder)).one() == 5000
+        assert s.exec(select(func.count()).select_from(WorkOrder)).one() == 1000
     assert verify(store).ok
     store.close()
+
+
+SUBMITTER = textwrap.dedent(
+    """
+    import json, pathlib, sys, time
+    from wo_tui.domain import identity, services
+    from wo_tui.domain.services import Ctx
+    from wo_tui.store.db import open_store
+    store = open_store(sys.argv[1])
+    stop = pathlib.Path(sys.argv[2])
+    ctx = Ctx(store, identity.actor_for(store, "rita"))
+    print("ready", flush=True)
+    ok, failed = [], []
+    deadline = time.monotonic() + 60
+    while not stop.exists() and time.monotonic() < deadline:
+        try:
+            req = services.submit_request(ctx, requester="Desk", description="Light out",
+                                          urgency=3, impact=3, asset_tag="P-101")
+            ok.append(req.number)
+        except Exception as exc:
+            failed.append(str(exc)[:300])
+    print(json.dumps({"ok": ok, "failed": failed}), flush=True)
+    """
+)
+
+
+def test_import_while_others_submit_loses_nothing(db_url: str, tmp_path: Path) -> None:
+    """Ids of imported rows are taken so that no concurrent insert is handed one
+    (on PostgreSQL, from the sequence itself, inside the import's transaction)."""
+    store = open_store(db_url, create=True)
+    site = build_site(store)
+    rows = 1000
+    lines = ["requester,description,urgency,impact,asset"]
+    lines += [f"Op {i},Noise report {i},2,2,P-101" for i in range(rows)]
+    path = _write(tmp_path, "many.csv", "\n".join(lines) + "\n")
+    stop = tmp_path / "stop"
+    submitters = [
+        subprocess.Popen(
+            [sys.executable, "-c", SUBMITTER, db_url, str(stop)], stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(3)
+    ]
+    try:
+        for proc in submitters:
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        for _ in range(3):
+            importing.import_csv(site.dispatcher, path)
+    finally:
+        stop.touch()
+    results = [json.loads(proc.communicate(timeout=60)[0]) for proc in submitters]
+    assert [r["failed"] for r in results] == [[], [], []]
+    submitted = [n for r in results for n in r["ok"]]
+    assert submitted, "the submitters never ran during the import"
+    with store.read() as s:
+        numbers = s.exec(select(WorkRequest.number).order_by(col(WorkRequest.number))).all()
+    assert numbers == list(range(1, 3 * rows + len(submitted) + 1))
+    assert set(submitted) <= set(numbers)
+    after = sv.submit_request(
+        site.requester, requester="Desk", description="After", urgency=3, impact=3
+    )
+    assert after.number == numbers[-1] + 1
+    store.close()
+
+
+READINGS = """asset,meter,value,read_at
+P-101,running_hours,1350.5,2026-02-15T08:00
+P-101,running_hours,1200,2026-02-01
+AHU-01,cycles,40,
+P-101,running_hours,1100,2026-02-20
+NOPE-9,running_hours,5,
+P-101,,5,
+P-101,running_hours,lots,
+P-101,running_hours,-3,2026-02-21
+"""
+
+
+def test_import_meter_readings_through_the_pm_rules(cli: Cli, tmp_path: Path) -> None:
+    path = _write(tmp_path, "meters.csv", READINGS)
+    run = cli("import", str(path), "--kind", "readings")
+    assert run.code == 1 and run.out == ""
+    lines = run.err.splitlines()
+    assert lines[0].startswith("meters.csv:5: value: P-101 running_hours read 1350.5 before; 1100")
+    assert lines[1:5] == [
+        "meters.csv:6: asset: unknown asset 'NOPE-9'",
+        "meters.csv:7: meter: is empty",
+        "meters.csv:8: value: 'lots' is not a number",
+        "meters.csv:9: value: A meter reading cannot be negative (-3)",
+    ]
+    assert lines[5].startswith("wo-tui: meters.csv: 5 bad rows; nothing was imported")
+    store = _store(cli)
+    with store.read() as s:
+        assert s.exec(select(func.count()).select_from(MeterReading)).one() == 0
+
+    run = cli("import", str(path), "--kind", "readings", "--skip-bad")
+    assert run.code == 0, run.err
+    assert run.out == "Imported 3 meter readings; skipped 5 bad rows.\n"
+    assert run.err.splitlines()[1].startswith("meters.csv:5: value: P-101 running_hours read")
+    reset = _write(
+        tmp_path, "reset.csv", "Tag,meter,value,read_at,reset\nP-101,running_hours,12,,yes\n"
+    )
+    run = cli("import", str(reset), "--kind", "readings", "--map", "asset=Tag")
+    assert run.code == 0, run.err
+    with store.read() as s:
+        readings = s.exec(select(MeterReading).order_by(col(MeterReading.read_at))).all()
+        events = s.exec(select(AuditEvent).where(AuditEvent.action == "meter_reading")).all()
+    store.close()
+    assert [(r.meter, r.value) for r in readings] == [
+        ("running_hours", 1200),
+        ("running_hours", 1350.5),
+        ("cycles", 40),
+        ("running_hours", 12),
+    ]
+    assert len(events) == 4 and json.loads(events[-1].changes)["reset"] == [1350.5, 12]
+    assert cli("import", str(path), "--kind", "readings", login="alice").code == 1

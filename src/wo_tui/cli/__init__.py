@@ -6,6 +6,7 @@ scripted. Exit codes: 0 success, 1 a refusal (one line on stderr), 2 bad usage.
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,10 @@ from typing import Any
 import click
 
 from wo_tui.errors import WoError
+from wo_tui.startup import resume
+
+DEBUG_ENV = "WO_TUI_DEBUG"
+"""Set to show the traceback of an unexpected error instead of its one-line summary."""
 
 
 @dataclass
@@ -59,7 +64,26 @@ class CliState:
 
 
 class WoGroup(click.Group):
-    """Turns every ``WoError`` into one line on stderr and exit code 1."""
+    """Turns every ``WoError`` into one line on stderr and exit code 1.
+
+    The subcommands are loaded when one is asked for (or listed): ``wo-tui`` alone
+    opens the app without importing the modules of forty commands it will not run.
+    """
+
+    _loaded = False
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._load()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load()
+        return super().list_commands(ctx)
+
+    def _load(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            _register_commands()
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -70,6 +94,26 @@ class WoGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("wo-tui: interrupted; nothing further was saved.", err=True)
             ctx.exit(130)
+        except BrokenPipeError:
+            # The reader went away (`wo-tui list | head`): stop quietly, as a program
+            # killed by SIGPIPE would, and keep Python from complaining at exit.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(141)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            # A bug of ours: one line for the person (each action is one transaction,
+            # so nothing half-done was saved); the traceback when asked for.
+            if os.environ.get(DEBUG_ENV):
+                raise
+            said = (str(exc).strip().splitlines() or [""])[0][:200]
+            click.echo(
+                f"wo-tui: internal error ({type(exc).__name__}: {said}); the action was "
+                f"not completed. Run it again with {DEBUG_ENV}=1 for the details to report.",
+                err=True,
+            )
+            ctx.exit(1)
         finally:
             if isinstance(ctx.obj, CliState):
                 ctx.obj.close()
@@ -101,6 +145,7 @@ def main(ctx: click.Context, db: str | None, login: str | None, config: Path | N
         from wo_tui.cli.run_app import run_app
 
         sys.exit(run_app(ctx.obj))
+    resume()
 
 
 def _register_commands() -> None:
@@ -115,6 +160,3 @@ def _register_commands() -> None:
     for info in pkgutil.iter_modules(__path__):
         if info.name != "run_app":
             importlib.import_module(f"{__name__}.{info.name}")
-
-
-_register_commands()

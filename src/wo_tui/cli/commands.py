@@ -1,16 +1,21 @@
-"""Setup commands: init and users."""
+"""Setup commands: init, users, teams, sites, locations, assets."""
 
 from __future__ import annotations
 
 import click
 
 from wo_tui.cli import CliState, main, pass_state
+from wo_tui.cli.report import FORMATS, print_table, write_machine
 
 
 @main.command()
 @pass_state
 def init(state: CliState) -> None:
-    """Create the database (if needed) and make the account running this an admin."""
+    """Create the database (if needed) and make the account running this its first admin.
+
+    On a database that already has an admin, only that admin may run it (nothing
+    changes); anyone else is told whom to ask.
+    """
     from wo_tui.domain import admin, identity
 
     store = state.store(create=True)
@@ -46,6 +51,53 @@ def user_add(
     click.echo(f"{user.login}: {user.role}")
 
 
+@user.command("list")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@pass_state
+def user_list(state: CliState, fmt: str) -> None:
+    """List users, deactivated ones too (dispatcher or admin).
+
+    Columns: login, name, role, team, rate_cents (hourly), active.
+    """
+    from wo_tui.domain import admin
+    from wo_tui.domain.units import format_money
+
+    rows = admin.list_users(state.ctx())
+    columns = ["login", "name", "role", "team", "rate_cents", "active"]
+    data = [[u.login, u.display_name, u.role, u.team, u.hourly_rate_cents, u.active] for u in rows]
+    if not write_machine(fmt, columns, data):
+        print_table(
+            "Users",
+            ["login", "name", "role", "team", "rate", ""],
+            [
+                [
+                    u.login,
+                    u.display_name,
+                    u.role,
+                    u.team or "-",
+                    format_money(u.hourly_rate_cents),
+                    "" if u.active else "deactivated",
+                ]
+                for u in rows
+            ],
+            numeric={"rate"},
+        )
+
+
+@user.command("deactivate")
+@click.argument("login")
+@pass_state
+def user_deactivate(state: CliState, login: str) -> None:
+    """Stop LOGIN using wo-tui (admin); their work and history stay. `user add`
+    reactivates them."""
+    from wo_tui.domain import admin
+
+    if admin.deactivate_user(state.ctx(), login):
+        click.echo(f"{login} deactivated")
+    else:
+        click.echo(f"{login} was already deactivated; nothing changed.")
+
+
 @main.group()
 def team() -> None:
     """Manage teams (admin)."""
@@ -58,26 +110,10 @@ def team() -> None:
 def team_add(state: CliState, name: str, capacity: str) -> None:
     """Add or update team NAME."""
     from wo_tui.domain import admin
+    from wo_tui.domain.units import parse_weekly_hours
 
-    row = admin.add_team(state.ctx(), name, _capacity_minutes(capacity))
+    row = admin.add_team(state.ctx(), name, parse_weekly_hours(capacity))
     click.echo(f"team {row.name}")
-
-
-def _capacity_minutes(value: str) -> int:
-    """Hours a week (``152``, ``152.5`` or ``152:30``): not ``parse_minutes``, which
-    refuses more than one day because it reads a single labour entry."""
-    raw = value.strip()
-    try:
-        if ":" in raw:
-            hours, mins = raw.split(":", 1)
-            total = int(hours) * 60 + int(mins)
-        else:
-            total = round(float(raw) * 60)
-    except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not hours (like 152 or 152:30).") from exc
-    if total < 0:
-        raise click.BadParameter("Capacity cannot be negative.")
-    return total
 
 
 @main.group()

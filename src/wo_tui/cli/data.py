@@ -59,10 +59,10 @@ def _mapping(values: tuple[str, ...]) -> dict[str, str]:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--kind",
-    type=click.Choice(["requests", "history"]),
+    type=click.Choice(["requests", "history", "readings"]),
     default="requests",
     show_default=True,
-    help="New requests, or closed work orders from another system.",
+    help="New requests, closed work orders from another system, or meter readings.",
 )
 @click.option(
     "--map",
@@ -106,10 +106,12 @@ def import_cmd(
         raise
     finally:
         bar.close()
+    if result.problems:
+        click.echo("Not imported (--skip-bad):", err=True)
     for line in result.problems:
-        click.echo(f"skipped {line}", err=True)
-    span = f" ({result.first} .. {result.last})" if result.imported else ""
-    what = "work order" if kind == "history" else "request"
+        click.echo(line, err=True)
+    span = f" ({result.first} .. {result.last})" if result.first else ""
+    what = {"history": "work order", "readings": "meter reading"}.get(kind, "request")
     click.echo(
         f"Imported {_count(result.imported, what)}{span}; "
         f"skipped {_count(result.bad_rows, 'bad row')}."
@@ -207,6 +209,7 @@ def demo(state: CliState, count: int, seed: int) -> None:
     click.echo(
         f"Demo data in {store.label}: {result.sites} sites, {result.assets} assets, "
         f"{result.technicians} technicians, {result.parts} parts, {result.work_orders} work "
-        f"orders, {result.requests} requests ({result.rows:,} rows in {result.seconds:.1f} s, "
+        f"orders, {result.requests} requests, {result.schedules} PM schedules "
+        f"({result.rows:,} rows in {result.seconds:.1f} s, "
         f"{rate:,.0f} rows/s). {ctx.actor.login} is an admin: run wo-tui to open it."
     )

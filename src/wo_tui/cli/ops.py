@@ -72,22 +72,28 @@ def audit() -> None:
 @audit.command("verify")
 @pass_state
 def audit_verify(state: CliState) -> None:
-    """Replay each work order's audit events and compare them with its current row."""
-    from wo_tui.domain.audit import verify
+    """Replay the audit trail and compare it with the rows: every work order (with its
+    labour, parts and notes), request and user (admin)."""
+    from wo_tui.domain.audit import verify_as
 
-    report = verify(state.store())
-    plural = "s" if report.work_orders != 1 else ""
+    report = verify_as(state.ctx())
+    checked = (
+        f"{_count(report.work_orders, 'work order')}, "
+        f"{_count(report.entries, 'entry', 'entries')}, {_count(report.requests, 'request')}, "
+        f"{_count(report.users, 'user')} and {_count(report.events, 'event')}"
+    )
     if report.ok:
-        click.echo(
-            f"{report.work_orders} work order{plural} and {report.events} events: "
-            "every row matches its audit trail."
-        )
+        click.echo(f"{checked}: every row matches its audit trail.")
         return
     for m in report.mismatches:
         click.echo(m.sentence())
     click.echo(
-        f"{len(report.mismatches)} mismatch(es) in {report.work_orders} work order{plural}: "
-        "rows were changed outside wo-tui, or audit events were removed.",
+        f"{_count(len(report.mismatches), 'mismatch', 'mismatches')} in {checked}: rows were "
+        "changed outside wo-tui, or audit events were removed.",
         err=True,
     )
     raise SystemExit(1)
+
+
+def _count(n: int, one: str, many: str = "") -> str:
+    return f"{n:,} {one if n == 1 else many or one + 's'}"

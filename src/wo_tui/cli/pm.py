@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 import click
 
 from wo_tui.cli import CliState, main, pass_state
-from wo_tui.cli.report import FORMATS, machine_value, print_table, write_csv
+from wo_tui.cli.report import FORMATS, print_table, write_machine
 from wo_tui.errors import ValidationError
 
 
@@ -98,12 +97,14 @@ def pm_list(state: CliState, active_only: bool, fmt: str) -> None:
     """List schedules: next due, last done, compliance.
 
     Columns: id, title, target, trigger, next_due, last_done, open_work, due, on_time,
-    compliance_pct, active. Compliance = PM work due so far done within 10% of the
-    interval after its due date / PM work due so far.
+    compliance_pct, active, pending. Compliance = PM work due so far done within 10% of
+    the interval after its due date / PM work due so far, where work not done but still
+    inside that grace window is pending and counts in neither.
     """
     from wo_tui.domain import pm as dpm
 
-    rows = dpm.list_schedules(state.store(), include_paused=not active_only)
+    ctx = state.ctx()
+    rows = dpm.list_schedules(ctx.store, actor=ctx.actor, include_paused=not active_only)
     columns = [
         "id",
         "title",
@@ -116,6 +117,7 @@ def pm_list(state: CliState, active_only: bool, fmt: str) -> None:
         "on_time",
         "compliance_pct",
         "active",
+        "pending",
     ]
     data = [
         [
@@ -130,20 +132,11 @@ def pm_list(state: CliState, active_only: bool, fmt: str) -> None:
             r.on_time,
             None if r.compliance is None else round(r.compliance, 1),
             r.active,
+            r.pending,
         ]
         for r in rows
     ]
-    if fmt == "csv":
-        write_csv(columns, data)
-    elif fmt == "json":
-        click.echo(
-            json.dumps(
-                [dict(zip(columns, (machine_value(v) for v in row), strict=True)) for row in data],
-                indent=2,
-                ensure_ascii=False,
-            )
-        )
-    else:
+    if not write_machine(fmt, columns, data):
         print_table(
             "PM schedules",
             ["#", "title", "for", "trigger", "next due", "last done", "open", "compliance", ""],
@@ -156,7 +149,7 @@ def pm_list(state: CliState, active_only: bool, fmt: str) -> None:
                     str(r.next_due or "-"),
                     r.last_done.astimezone().strftime("%Y-%m-%d") if r.last_done else "-",
                     str(r.open_work),
-                    "-" if r.compliance is None else f"{r.compliance:.0f}% of {r.due_count}",
+                    r.compliance_text,
                     "" if r.active else "paused",
                 ]
                 for r in rows
@@ -184,17 +177,39 @@ def pm_add(state: CliState, title: str, **opts: Any) -> None:
     click.echo(f"PM #{sched.id} {sched.title}: {dpm.trigger_text(sched)}; next due {due}.")
 
 
+def _clear(inp: Any, opts: dict[str, Any]) -> Any:
+    """Apply the ``--no-...`` options of ``pm edit`` (before the values given with them)."""
+    if opts.pop("no_every"):
+        inp.interval_value, inp.interval_unit = None, ""
+        inp.weekdays, inp.day_of_month, inp.mode = [], None, "fixed"
+    if opts.pop("no_weekdays"):
+        inp.weekdays = []
+    if opts.pop("no_day_of_month"):
+        inp.day_of_month = None
+    if opts.pop("no_meter"):
+        inp.meter, inp.meter_every, inp.meter_threshold, inp.meter_baseline = "", None, None, None
+    return inp
+
+
 @pm.command("edit")
 @click.argument("schedule_id", type=int)
 @click.option("--title", help="New title.")
 @_schedule_options
+@click.option("--no-every", is_flag=True, help="Clear the calendar trigger (meter only).")
+@click.option("--no-weekdays", is_flag=True, help="Clear the weekdays.")
+@click.option("--no-day-of-month", is_flag=True, help="Clear the day of month.")
+@click.option("--no-meter", is_flag=True, help="Clear the meter trigger (calendar only).")
 @pass_state
 def pm_edit(state: CliState, schedule_id: int, title: str | None, **opts: Any) -> None:
-    """Change the options given on schedule SCHEDULE_ID; the rest stay as they are."""
+    """Change the options given on schedule SCHEDULE_ID; the rest stay as they are.
+
+    A --no-... option clears that part of the trigger first, so
+    `--no-meter --meter vibration_mm_s --meter-threshold 7` replaces the meter trigger.
+    """
     from wo_tui.domain import pm as dpm
 
     ctx = state.ctx()
-    inp = dpm.schedule_input(ctx.store, schedule_id)
+    inp = _clear(dpm.schedule_input(ctx.store, schedule_id), opts)
     if title:
         inp.title = title
     sched = dpm.update_schedule(ctx, schedule_id, _fill(inp, opts))
@@ -264,9 +279,22 @@ def pm_run(state: CliState, until: str | None) -> None:
 @click.argument("meter")
 @click.argument("value", type=float)
 @click.option("--at", "read_at", metavar="YYYY-MM-DDTHH:MM", help="When read (UTC; default now).")
+@click.option(
+    "--reset",
+    is_flag=True,
+    help="The meter was replaced: accept a lower value; schedules keep the units run since "
+    "their last PM.",
+)
 @pass_state
-def pm_reading(state: CliState, asset: str, meter: str, value: float, read_at: str | None) -> None:
-    """Record a meter reading: VALUE on METER of ASSET (e.g. P-101 running_hours 1520)."""
+def pm_reading(
+    state: CliState, asset: str, meter: str, value: float, read_at: str | None, reset: bool
+) -> None:
+    """Record a meter reading: VALUE on METER of ASSET (e.g. P-101 running_hours 1520).
+
+    Readings are finite and not negative; a counting meter (any meter not used by
+    threshold schedules alone) never reads lower than before unless --reset says it
+    was replaced.
+    """
     from wo_tui.domain import pm as dpm
 
     when = None
@@ -278,8 +306,50 @@ def pm_reading(state: CliState, asset: str, meter: str, value: float, read_at: s
                 f"{read_at!r} is not a date and time (YYYY-MM-DDTHH:MM)."
             ) from exc
         when = when.replace(tzinfo=UTC) if when.tzinfo is None else when
-    dpm.record_meter(state.ctx(), asset, meter, value, when)
-    click.echo(f"{asset} {meter} = {value:g}")
+    row = dpm.record_reading(state.ctx(), asset, meter, value, when, reset=reset)
+    click.echo(f"{asset} {row.meter} = {value:g}" + (" (meter reset)" if reset else ""))
+
+
+@pm.command("occurrences")
+@click.argument("schedule_id", type=int)
+@click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@pass_state
+def pm_occurrences(state: CliState, schedule_id: int, limit: int, fmt: str) -> None:
+    """List the occurrences of schedule SCHEDULE_ID, newest first: generated, skipped,
+    missed, cancelled, and meter resets.
+
+    Columns: due, key, status, reason, work_order, work_status, created_at. Key is
+    cal:DATE (calendar), meter:VALUE (every N units, @N after N meter resets),
+    threshold:READING_ID or reset:READING_ID.
+    """
+    from wo_tui.domain import pm as dpm
+
+    ctx = state.ctx()
+    rows = dpm.occurrences(ctx.store, schedule_id, limit, actor=ctx.actor)
+    columns = ["due", "key", "status", "reason", "work_order", "work_status", "created_at"]
+    data = [
+        [r.due, r.key, r.status, r.reason, r.work_order, r.work_status, r.created_at] for r in rows
+    ]
+    if write_machine(fmt, columns, data):
+        return
+    if not rows:
+        click.echo(f"PM #{schedule_id} has no occurrences yet.")
+    else:
+        print_table(
+            f"PM #{schedule_id} occurrences",
+            ["due", "status", "reason", "work order", "key"],
+            [
+                [
+                    str(r.due),
+                    r.status,
+                    r.reason,
+                    f"{r.work_order} ({r.work_status})" if r.work_order else "-",
+                    r.key,
+                ]
+                for r in rows
+            ],
+        )
 
 
 @pm.command("checklist")
@@ -289,7 +359,8 @@ def pm_checklist(state: CliState, work_order: str) -> None:
     """Show the checklist of WORK_ORDER."""
     from wo_tui.domain import pm as dpm
 
-    items = dpm.checklist(state.store(), work_order)
+    ctx = state.ctx()
+    items = dpm.checklist(ctx.store, work_order, actor=ctx.actor)
     if not items:
         click.echo(f"{work_order} has no checklist.")
     for item in items:

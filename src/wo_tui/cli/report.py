@@ -3,6 +3,15 @@
 CSV and JSON are for other programs: their columns are the documented names,
 money is integer cents, hours have two decimals, and an undefined value is empty
 (CSV) or null (JSON). The table is for people and formats money and shares.
+
+CSV is the rows under a header of the column names, then one empty line, then the
+summary as ``summary_key,summary_value`` lines in the documented order; a summary
+list (backlog's teams) gives one line per item and field, keyed
+``teams[NAME].FIELD``. JSON carries the same summary as an object.
+
+Text in a report comes from the database, which another program may have written:
+every string is stripped of control characters (an escape sequence could drive the
+terminal), and in CSV a cell that a spreadsheet would run as a formula is quoted.
 """
 
 from __future__ import annotations
@@ -10,6 +19,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +27,7 @@ import click
 
 from wo_tui.cli import CliState, main, pass_state
 from wo_tui.domain.units import format_money, parse_date
+from wo_tui.text import clean, clean_line
 
 if TYPE_CHECKING:
     from wo_tui.domain.reports import Column, Report
@@ -30,20 +41,34 @@ def _help() -> str:
     lines = [
         "Print report NAME for a period (default: the last 365 days, up to today).",
         "",
-        "--since and --until are UTC dates; --until is included. Reports:",
+        "--since and --until are UTC dates; --until is included. CSV: the rows, an empty "
+        "line, then summary_key,summary_value lines. Reports:",
     ]
     for spec in REPORTS.values():
         columns = ", ".join(c.name for c in spec.columns)
-        lines += ["", f"{spec.name} ({spec.title}): {spec.formula} Columns: {columns}."]
+        summary = ", ".join(c.name for c in spec.summary) or "none"
+        lines += [
+            "",
+            f"{spec.name} ({spec.title}): {spec.formula} Columns: {columns}. Summary: {summary}.",
+        ]
     return "\n".join(lines)
 
 
 def machine_value(value: Any) -> Any:
-    if isinstance(value, datetime):
+    """A value for CSV or JSON: dates as ISO text, strings without control characters."""
+    if isinstance(value, datetime | date):
         return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
+    if isinstance(value, str):
+        return clean(value)
     return value
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {clean(str(k)): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return machine_value(value)
 
 
 def human_value(column: Column, value: Any) -> str:
@@ -60,15 +85,48 @@ def human_value(column: Column, value: Any) -> str:
     return str(value)
 
 
-def write_csv(columns: list[str], rows: list[list[Any]]) -> None:
+def _csv_cell(value: Any) -> Any:
+    from wo_tui.domain.exporting import neutralise
+
+    return "" if value is None else neutralise(machine_value(value))
+
+
+def write_csv(
+    columns: list[str], rows: Iterable[list[Any]], summary: dict[str, Any] | None = None
+) -> None:
     out = csv.writer(sys.stdout, lineterminator="\n")
     out.writerow(columns)
     for row in rows:
-        out.writerow(["" if v is None else machine_value(v) for v in row])
+        out.writerow([_csv_cell(v) for v in row])
+    if summary is None:
+        return
+    out.writerow([])
+    out.writerow(["summary_key", "summary_value"])
+    for key, value in summary.items():
+        if isinstance(value, list):
+            for item in value:
+                name = clean_line(str(next(iter(item.values()), "")))
+                for field, v in list(item.items())[1:]:
+                    out.writerow([_csv_cell(f"{key}[{name}].{field}"), _csv_cell(v)])
+        else:
+            out.writerow([key, _csv_cell(value)])
+
+
+def write_machine(fmt: str, columns: list[str], rows: list[list[Any]]) -> bool:
+    """Rows as CSV or a JSON array of objects when ``fmt`` asks for either; ``False``
+    when it is the table, which each command lays out itself."""
+    if fmt == "csv":
+        write_csv(columns, rows)
+    elif fmt == "json":
+        records = [dict(zip(columns, (machine_value(v) for v in row), strict=True)) for row in rows]
+        click.echo(json.dumps(records, indent=2, ensure_ascii=False))
+    else:
+        return False
+    return True
 
 
 NUMERIC = ("int", "hours", "pct", "cents")
-WRAPPING = ("title", "name", "trigger", "for")
+WRAPPING = ("title", "name", "trigger", "for", "reason")
 """Free-text columns that may wrap; every other cell stays on one line."""
 
 
@@ -84,7 +142,8 @@ def print_table(
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=title, box=box.SIMPLE_HEAD)
+    rows = [[clean_line(cell) for cell in row] for row in rows]
+    table = Table(title=Text(clean_line(title)), box=box.SIMPLE_HEAD)
     widths = [len(name) for name in columns]
     for row in rows:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
@@ -107,23 +166,26 @@ def print_table(
         click.echo(click.wrap_text(footer, width=min(console.width, 100)))
 
 
+def _shown(value: Any) -> str:
+    return "-" if value is None else clean_line(str(value))
+
+
 def _summary_lines(summary: dict[str, Any]) -> list[str]:
     lines = []
     for key, value in summary.items():
         if isinstance(value, list):
+            lines.append(f"{key}:")
             for item in value:
-                lines.append(
-                    "  " + ", ".join(f"{k} {'-' if v is None else v}" for k, v in item.items())
-                )
+                lines.append("  " + ", ".join(f"{k} {_shown(v)}" for k, v in item.items()))
         else:
-            lines.append(f"{key}: {'-' if value is None else value}")
+            lines.append(f"{key}: {_shown(value)}")
     return lines
 
 
 def emit(report: Report, fmt: str) -> None:
     names = [c.name for c in report.columns]
     if fmt == "csv":
-        write_csv(names, [list(r) for r in report.rows])
+        write_csv(names, (list(r) for r in report.rows), report.summary)
         return
     if fmt == "json":
         doc = {
@@ -134,11 +196,11 @@ def emit(report: Report, fmt: str) -> None:
             "until": report.period.until.isoformat(),
             "site": report.period.site,
             "columns": names,
-            "rows": [{k: machine_value(v) for k, v in d.items()} for d in report.dicts()],
+            "rows": report.dicts(),
             "summary": report.summary,
             "series": [{"label": label, "value": value} for label, value in report.series],
         }
-        click.echo(json.dumps(doc, indent=2, ensure_ascii=False, default=machine_value))
+        click.echo(json.dumps(_json_safe(doc), indent=2, ensure_ascii=False))
         return
     period = (
         f"{report.period.since:%Y-%m-%d} to {report.period.until:%Y-%m-%d} (exclusive), UTC"

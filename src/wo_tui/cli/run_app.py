@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from wo_tui.startup import resume
+
 if TYPE_CHECKING:
     from wo_tui.cli import CliState
 
@@ -13,5 +15,6 @@ def run_app(state: CliState) -> int:
     from wo_tui.app import make_app
 
     app = make_app(state.settings, ctx.store, ctx.actor)
+    resume()
     app.run()
     return int(app.return_code or 0)

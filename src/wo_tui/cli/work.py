@@ -37,6 +37,36 @@ def parse_day(value: str | None) -> Any:
     return parse_date(value) if value else None
 
 
+expect_version = click.option(
+    "--expect-version",
+    "expected_version",
+    type=click.IntRange(1),
+    default=None,
+    metavar="N",
+    help="Refuse if the work order is no longer at version N (as `show` printed it).",
+)
+"""For scripts that read, decide, then act: someone else's change in between is refused
+with who and when, never overwritten."""
+
+SIGNED = {"ignore_unknown_options": True}
+"""For commands whose last argument is a number: ``-3`` reaches the domain, which
+refuses it in a sentence, instead of click taking it for an unknown option."""
+
+
+class DefaultGroup(click.Group):
+    """A group whose first word may be a work order: ``part WO PARTNO QTY`` means
+    ``part use WO PARTNO QTY`` while ``part add ...`` edits the catalogue."""
+
+    def __init__(self, *args: Any, default: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.default = default
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = [self.default, *args]
+        return super().parse_args(ctx, args)
+
+
 # ---------------------------------------------------------------- requests
 
 
@@ -96,13 +126,10 @@ def request_add(
 @pass_state
 def request_show(state: CliState, ref: str) -> None:
     """Show a request and what became of it."""
-    from wo_tui.domain import permissions as perm
     from wo_tui.domain.views import request_detail
 
     ctx = state.ctx()
-    d = request_detail(ctx.store, ref)
-    if d.submitted_by != ctx.actor.login:
-        perm.require(ctx.actor, "view_all_requests", "(other people's requests)")
+    d = request_detail(ctx.store, ref, actor=ctx.actor)
     rows = [
         ("Request", d.label),
         ("Title", d.title),
@@ -171,32 +198,26 @@ def duplicate(state: CliState, ref: str, work_order: str) -> None:
 @click.argument("ref")
 @click.option("--urgency", type=LEVEL, required=True)
 @click.option("--impact", type=LEVEL, required=True)
+@expect_version
 @pass_state
-def priority(state: CliState, ref: str, urgency: int, impact: int) -> None:
+def priority(
+    state: CliState, ref: str, urgency: int, impact: int, expected_version: int | None
+) -> None:
     """Re-prioritise a work order (WO-...) or a new request (REQ-...)."""
     from wo_tui.domain import services
     from wo_tui.domain.refs import req_label, wo_label
 
     if ref.strip().upper().startswith("REQ"):
+        if expected_version is not None:
+            raise click.UsageError("--expect-version is for work orders, not requests.")
         req = services.set_request_priority(state.ctx(), ref, urgency, impact)
         click.echo(f"{req_label(req.number)} P{req.priority}")
         return
-    wo = services.set_priority(state.ctx(), ref, urgency, impact)
+    wo = services.set_priority(state.ctx(), ref, urgency, impact, expected_version=expected_version)
     click.echo(f"{wo_label(wo.number)} P{wo.priority} due {when(wo.due_at)}")
 
 
 # ---------------------------------------------------------------- work orders
-
-expect_version = click.option(
-    "--expect-version",
-    "expected_version",
-    type=click.IntRange(1),
-    default=None,
-    metavar="N",
-    help="Refuse if the work order is no longer at version N (as `show` printed it).",
-)
-"""For scripts that read, decide, then act: someone else's change in between is refused
-with who and when, never overwritten."""
 
 
 def _done(wo: Any) -> None:
@@ -264,24 +285,36 @@ def resume(state: CliState, ref: str, expected_version: int | None) -> None:
 @main.command()
 @click.argument("ref")
 @click.argument("text")
+@expect_version
 @pass_state
-def note(state: CliState, ref: str, text: str) -> None:
+def note(state: CliState, ref: str, text: str, expected_version: int | None) -> None:
     """Add a note to REF; TEXT - reads standard input."""
     from wo_tui.domain import services
     from wo_tui.domain.refs import parse_wo, wo_label
 
-    services.add_note(state.ctx(), ref, read_text(text))
+    services.add_note(state.ctx(), ref, read_text(text), expected_version=expected_version)
     click.echo(f"{wo_label(parse_wo(ref))} note added")
 
 
-@main.command()
+@main.group(cls=DefaultGroup, default="log")
+def labour() -> None:
+    """Time: `labour WO DURATION` logs it; `labour remove WO ENTRY` takes an entry back."""
+
+
+@labour.command("log", context_settings=SIGNED)
 @click.argument("ref")
 @click.argument("duration")
 @click.option("--date", "work_date", default=None, help="Day worked, YYYY-MM-DD (default today).")
 @click.option("--for", "login", default=None, metavar="LOGIN", help="Time of someone else.")
+@expect_version
 @pass_state
-def labour(
-    state: CliState, ref: str, duration: str, work_date: str | None, login: str | None
+def labour_log(
+    state: CliState,
+    ref: str,
+    duration: str,
+    work_date: str | None,
+    login: str | None,
+    expected_version: int | None,
 ) -> None:
     """Log time on REF: DURATION is minutes (90), h:mm (1:30) or 1h30m."""
     from wo_tui.domain import services
@@ -289,37 +322,70 @@ def labour(
     from wo_tui.domain.units import format_minutes, parse_minutes
 
     entry = services.log_labour(
-        state.ctx(), ref, parse_minutes(duration), work_date=parse_day(work_date), login=login
+        state.ctx(),
+        ref,
+        parse_minutes(duration),
+        work_date=parse_day(work_date),
+        login=login,
+        expected_version=expected_version,
     )
-    click.echo(f"{wo_label(parse_wo(ref))} {format_minutes(entry.minutes)} on {entry.work_date}")
+    click.echo(
+        f"{wo_label(parse_wo(ref))} {format_minutes(entry.minutes)} on {entry.work_date}"
+        f" (entry #{entry.id})"
+    )
 
 
-class _PartGroup(click.Group):
-    """``part WO PARTNO QTY`` records a use; ``part add ...`` edits the catalogue."""
+@labour.command("remove")
+@click.argument("ref")
+@click.argument("entry_id", type=int)
+@expect_version
+@pass_state
+def labour_remove(state: CliState, ref: str, entry_id: int, expected_version: int | None) -> None:
+    """Remove labour entry ENTRY_ID (the # that `show` prints) from REF before completion."""
+    from wo_tui.domain import services
+    from wo_tui.domain.refs import parse_wo, wo_label
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and not args[0].startswith("-"):
-            args = ["use", *args]
-        return super().parse_args(ctx, args)
+    services.remove_labour(state.ctx(), ref, entry_id, expected_version=expected_version)
+    click.echo(f"{wo_label(parse_wo(ref))} labour entry #{entry_id} removed")
 
 
-@main.group(cls=_PartGroup)
+@main.group(cls=DefaultGroup, default="use")
 def part() -> None:
-    """Parts: `part WO PARTNO QTY` records parts used; `part add` edits the catalogue."""
+    """Parts: `part WO PARTNO QTY` records parts used, `part remove WO ENTRY` takes one
+    back; `part add` edits the catalogue."""
 
 
-@part.command("use")
+@part.command("use", context_settings=SIGNED)
 @click.argument("ref")
 @click.argument("part_number")
 @click.argument("quantity", type=float)
+@expect_version
 @pass_state
-def part_use(state: CliState, ref: str, part_number: str, quantity: float) -> None:
+def part_use(
+    state: CliState, ref: str, part_number: str, quantity: float, expected_version: int | None
+) -> None:
     """Record QUANTITY of PART_NUMBER used on work order REF."""
     from wo_tui.domain import services
     from wo_tui.domain.refs import parse_wo, wo_label
 
-    services.use_part(state.ctx(), ref, part_number, quantity)
-    click.echo(f"{wo_label(parse_wo(ref))} {quantity:g} x {part_number}")
+    usage = services.use_part(
+        state.ctx(), ref, part_number, quantity, expected_version=expected_version
+    )
+    click.echo(f"{wo_label(parse_wo(ref))} {quantity:g} x {part_number} (entry #{usage.id})")
+
+
+@part.command("remove")
+@click.argument("ref")
+@click.argument("entry_id", type=int)
+@expect_version
+@pass_state
+def part_remove(state: CliState, ref: str, entry_id: int, expected_version: int | None) -> None:
+    """Remove parts entry ENTRY_ID (the # that `show` prints) from REF before completion."""
+    from wo_tui.domain import services
+    from wo_tui.domain.refs import parse_wo, wo_label
+
+    services.remove_part_usage(state.ctx(), ref, entry_id, expected_version=expected_version)
+    click.echo(f"{wo_label(parse_wo(ref))} part entry #{entry_id} removed")
 
 
 def _part_spec(value: str) -> Any:
@@ -463,11 +529,9 @@ def list_cmd(
     as_json: bool,
 ) -> None:
     """List work orders, newest first."""
-    from wo_tui.domain import permissions as perm
     from wo_tui.domain.views import MAX_PAGE, list_work_orders
 
     ctx = state.ctx()
-    perm.require(ctx.actor, "view_all_work", "(list work orders)")
     store = ctx.store
     shown = 0
     after: int | None = None
@@ -478,6 +542,7 @@ def list_cmd(
         want = MAX_PAGE if limit == 0 else min(MAX_PAGE, limit - shown)
         page = list_work_orders(
             store,
+            actor=ctx.actor,
             status=status or None,
             priority=priority,
             assignee=assignee,
@@ -528,13 +593,11 @@ def _short(value: Any, width: int = 60) -> str:
 @pass_state
 def show(state: CliState, ref: str) -> None:
     """Show work order REF: fields, timeline, labour, parts and cost."""
-    from wo_tui.domain import permissions as perm
     from wo_tui.domain.units import format_minutes, format_money
     from wo_tui.domain.views import work_order_detail
 
     ctx = state.ctx()
-    perm.require(ctx.actor, "view_all_work", "(show work orders)")
-    d = work_order_detail(ctx.store, ref)
+    d = work_order_detail(ctx.store, ref, actor=ctx.actor)
 
     def met(value: bool | None) -> str:
         return "-" if value is None else ("met" if value else "missed")
@@ -586,7 +649,8 @@ def show(state: CliState, ref: str) -> None:
             for line in clean(e.note).split("\n"):
                 click.echo(f"      {line}")
             continue
-        if e.action == "import":
+        if e.action in ("import", "create"):
+            # Every field at once, and each is printed above: the count says enough.
             status = next((c.new for c in e.changes if c.field == "status"), "")
             click.echo(f"{head}  {len(e.changes)} fields, status {clean_line(str(status))}")
             continue
@@ -599,7 +663,7 @@ def show(state: CliState, ref: str) -> None:
     click.echo("\nLabour:")
     for lab in d.labour:
         click.echo(
-            f"  {lab.work_date}  {lab.login:<10} {format_minutes(lab.minutes):>6}  "
+            f"  #{lab.id:<6} {lab.work_date}  {lab.login:<10} {format_minutes(lab.minutes):>6}  "
             f"@ {format_money(lab.rate_cents)}/h  {format_money(lab.cost_cents):>10}"
         )
     if not d.labour:
@@ -607,8 +671,8 @@ def show(state: CliState, ref: str) -> None:
     click.echo("\nParts:")
     for p in d.parts:
         click.echo(
-            f"  {p.part_number:<12} {clean_line(p.name)[:30]:<30} {p.quantity:>6g} {p.unit:<4}"
-            f" @ {format_money(p.unit_cost_cents)}  {format_money(p.cost_cents):>10}"
+            f"  #{p.id:<6} {p.part_number:<12} {clean_line(p.name)[:30]:<30} {p.quantity:>6g}"
+            f" {p.unit:<4} @ {format_money(p.unit_cost_cents)}  {format_money(p.cost_cents):>10}"
         )
     if not d.parts:
         click.echo("  none used" if d.no_parts_used else "  none")
