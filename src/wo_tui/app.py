@@ -5,7 +5,13 @@ top-level sections are Textual modes (each keeps its own stack, so ``escape`` in
 detail screen returns to the list it came from). Changes committed by anyone
 (another dispatcher, a technician over SSH, a CLI import) are noticed by polling
 ``Store.change_token`` in a thread and passed to every screen of the current
-section (a list under a dialog is fresh when the dialog closes).
+section (a list under a dialog is fresh when the dialog closes); a section left in
+the background catches up when it is shown again (``WoScreen`` keeps the token it
+last showed).
+
+``q`` quits from browse screens; on a form it is a letter, and ``ctrl+q`` quits
+from anywhere. The digits 1-5 switch section from browse screens only (in a form
+they are typed); F2-F6 do it from anywhere.
 """
 
 from __future__ import annotations
@@ -82,6 +88,11 @@ def _palette(name: str) -> Callable[[], type[Provider]]:
     return load
 
 
+PM_START_DELAY = 1.0
+"""Seconds after start before due PM work is generated: after the home screen's first
+rows are painted, which the run would otherwise slow (it takes the lock and the GIL)."""
+
+
 class WoApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "wo-tui"
@@ -92,7 +103,8 @@ class WoApp(App[int]):
         _palette("ActionCommands"),
     }
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding("q", "quit", "Quit", id="quit", show=False),
+        Binding("ctrl+q", "quit_now", "Quit", id="quit_anywhere", priority=True),
         # Tab moves focus as soon as it arrives, not after the field it leaves has seen
         # it: keys typed ahead over a slow SSH link then land in the next field.
         Binding("tab", "focus_next", "Next field", id="focus_next", show=False, priority=True),
@@ -105,11 +117,11 @@ class WoApp(App[int]):
             priority=True,
         ),
         Binding("question_mark,f1", "help", "Help", id="help"),
-        Binding("1", "section('board')", "Board", id="go_board", show=False),
-        Binding("2", "section('queue')", "Queue", id="go_queue", show=False),
-        Binding("3", "section('intake')", "Request", id="go_intake", show=False),
-        Binding("4", "section('pm')", "PM", id="go_pm", show=False),
-        Binding("5", "section('reports')", "Reports", id="go_reports", show=False),
+        Binding("1", "digit_section('board')", "Board", id="go_board", show=False),
+        Binding("2", "digit_section('queue')", "Queue", id="go_queue", show=False),
+        Binding("3", "digit_section('intake')", "Request", id="go_intake", show=False),
+        Binding("4", "digit_section('pm')", "PM", id="go_pm", show=False),
+        Binding("5", "digit_section('reports')", "Reports", id="go_reports", show=False),
         # The same from inside a form, where digits are typed: function keys win there.
         Binding("f2", "section('board')", "Board", id="go_board_f", show=False, priority=True),
         Binding("f3", "section('queue')", "Queue", id="go_queue_f", show=False, priority=True),
@@ -125,7 +137,8 @@ class WoApp(App[int]):
         self.ctx = Ctx(store, actor, settings)
         self.MODES = {name: _section_factory(name) for name in SECTIONS}
         super().__init__()
-        self._last_token: int | None = None
+        self.data_token: int | None = None
+        """The change token last polled (None until the first poll)."""
         self.sub_title = f"{actor.display_name} ({actor.role})"
         if store.read_only:
             self.sub_title += " - READ-ONLY"
@@ -139,6 +152,11 @@ class WoApp(App[int]):
             if importlib.util.find_spec(SECTIONS[name][0]) is not None
         )
 
+    @property
+    def home(self) -> str:
+        """The section the app opens on, where escape leads from the others."""
+        return HOME_BY_ROLE.get(self.ctx.actor.role, "intake")
+
     def on_mount(self) -> None:
         self.theme = (
             self.ctx.settings.theme
@@ -147,15 +165,8 @@ class WoApp(App[int]):
         )
         if self.ctx.settings.keys:
             self.set_keymap(self.ctx.settings.keys)
-        self.switch_mode(HOME_BY_ROLE.get(self.ctx.actor.role, "intake"))
-        if self.ctx.store.read_only:
-            self.notify(
-                f"{self.ctx.store.label} is read-only for you: you can look, but nothing can be saved.",
-                title="Read-only",
-                severity="warning",
-                markup=False,
-                timeout=15,
-            )
+        self.switch_mode(self.home)
+        self._poll_changes()
         self.set_interval(self.ctx.settings.refresh_seconds, self._poll_changes)
         settings = self.ctx.settings
         if (
@@ -163,7 +174,10 @@ class WoApp(App[int]):
             and perm.may(self.ctx.actor, "manage_pm")
             and not self.ctx.store.read_only
         ):
-            self.run_worker(self._generate_pm, thread=True, exit_on_error=False, group="pm_run")
+            self.set_timer(PM_START_DELAY, self._start_pm)
+
+    def _start_pm(self) -> None:
+        self.run_worker(self._generate_pm, thread=True, exit_on_error=False, group="pm_run")
 
     def _generate_pm(self) -> Any:
         """Preventive work due by today appears on the board at start (idempotent, so a
@@ -175,19 +189,42 @@ class WoApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "section":
             return parameters[0] in self.sections
+        if action == "digit_section":
+            return parameters[0] in self.sections and self.browsing()
         if action == "quit":
-            return self._may_quit_here()
+            return self.browsing()
         return True
 
-    def _may_quit_here(self) -> bool:
-        """``q`` quits from browse screens only: on a form it would throw away typing.
+    def why_not(self, action: str) -> str | None:
+        """For help: why a global key does not work on this screen."""
+        if action == "quit":
+            return "on a form q is a letter: ctrl+q quits"
+        if action == "digit_section":
+            return "on a form digits are typed: F2-F6 switch section"
+        if action == "section":
+            return f"not open to a {self.ctx.actor.role}"
+        return None
+
+    def browsing(self) -> bool:
+        """Letters and digits are keys, not typing: ``q`` and 1-5 work only then.
 
         A screen says which it is with ``BROWSE``; one that does not say is a form when
-        it has a text field."""
+        it has a text field. A text field with the focus (the board's filter box) is
+        typing whatever the screen is."""
+        from textual.widgets import Input, TextArea
+
+        if isinstance(self.screen.focused, (Input, TextArea)):
+            return False
         browse = getattr(self.screen, "BROWSE", None)
         if browse is not None:
             return bool(browse)
         return not self.screen.query("Input, TextArea")
+
+    def action_quit_now(self) -> None:
+        self.exit()
+
+    def action_digit_section(self, name: str) -> None:
+        self.action_section(name)
 
     def action_section(self, name: str) -> None:
         if name not in self.sections:
@@ -206,13 +243,33 @@ class WoApp(App[int]):
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
 
+    def may_browse_work(self) -> bool:
+        """Work orders and asset histories are open to those who see all work; a
+        requester sees only their own requests (the palette offers them nothing else)."""
+        return perm.may(self.ctx.actor, "view_all_work")
+
+    def _refuse_browse(self) -> bool:
+        if self.may_browse_work():
+            return False
+        self.notify(
+            f"{self.ctx.actor.login} is a {self.ctx.actor.role}: work orders and asset "
+            "histories are open to technicians and dispatchers.",
+            severity="warning",
+            markup=False,
+        )
+        return True
+
     def open_work_order(self, number: int) -> None:
         """Open a work order's detail from anywhere (palette, lists, links)."""
+        if self._refuse_browse():
+            return
         from wo_tui.screens.detail import DetailScreen
 
         self.push_screen(DetailScreen(number))
 
     def open_asset(self, tag: str) -> None:
+        if self._refuse_browse():
+            return
         from wo_tui.screens.asset_history import AssetHistoryScreen
 
         self.push_screen(AssetHistoryScreen(tag))
@@ -234,13 +291,22 @@ class WoApp(App[int]):
             return
         if event.worker.group != "poll" or event.state != WorkerState.SUCCESS:
             return
+        from wo_tui.screens.base import WoScreen
+
         token = event.worker.result
-        if self._last_token is not None and token != self._last_token:
+        if self.data_token is None:
+            # The first look, taken as the home screen read its rows: that is the
+            # state it shows (else it would read everything again when shown next).
             for screen in self.screen_stack:
-                handler = getattr(screen, "on_data_changed", None)
-                if handler is not None:
+                if isinstance(screen, WoScreen):
+                    screen.first_token(token)
+        elif token != self.data_token:
+            for screen in self.screen_stack:
+                if isinstance(screen, WoScreen):
+                    screen.data_changed(token)
+                elif (handler := getattr(screen, "on_data_changed", None)) is not None:
                     handler()
-        self._last_token = token
+        self.data_token = token
 
     def _pm_generated(self, worker: Any, state: Any) -> None:
         from textual.worker import WorkerState

@@ -6,10 +6,12 @@ clock frozen so due dates, breach labels and snapshots never move.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 
 from tests.conftest import FROZEN, Site, build_site
 from wo_tui import clock
@@ -22,11 +24,42 @@ from wo_tui.store.db import Store
 AppFor = Callable[[Ctx], WoApp]
 
 
+@pytest.fixture(params=["sqlite"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Screens are about the app, not the database: they run on SQLite only. The
+    store, domain, CLI, import, reports and concurrency tests cover PostgreSQL, and
+    running every Pilot flow twice cost the suite a minute and a half."""
+    return str(request.param)
+
+
 @pytest.fixture(autouse=True)
 def _frozen() -> Iterator[None]:
     clock.freeze(FROZEN)
     yield
     clock.freeze(None)
+
+
+@pytest.fixture
+def snap_compare(snap_compare: Callable[..., bool]) -> Callable[..., bool]:
+    """pytest-textual-snapshot's compare, with every text cursor held still.
+
+    A cursor blinks every half second; a screen that took longer than that to
+    settle on a busy machine was caught with its cursor off and failed the compare."""
+
+    def compare(app: Any, *args: Any, run_before: Any = None, **kwargs: Any) -> bool:
+        async def still(pilot: Pilot[Any]) -> None:
+            if run_before is not None:
+                result = run_before(pilot)
+                if isinstance(result, Awaitable):
+                    await result
+            for screen in pilot.app.screen_stack:
+                for widget in screen.query("Input, TextArea"):
+                    widget.cursor_blink = False  # type: ignore[attr-defined]
+            await pilot.pause()
+
+        return snap_compare(app, *args, run_before=still, **kwargs)
+
+    return compare
 
 
 @pytest.fixture

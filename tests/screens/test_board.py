@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 
 from sqlmodel import select
+from textual import events
 from textual.worker import WorkerCancelled
 
 from tests.conftest import Site
 from tests.screens.conftest import AppFor
 from wo_tui.domain import lifecycle as lc
 from wo_tui.domain import services as sv
+from wo_tui.screens.board import BoardScreen
 from wo_tui.store.models import User, WorkOrder, WorkRequest
 from wo_tui.widgets.paged_table import PagedTable
 
@@ -25,7 +27,7 @@ async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
         await pilot.pause()
         tables = pilot.app.screen.query(PagedTable)
         busy = any(w.is_running for w in pilot.app.workers if w.group != "poll")
-        if not busy and all(t.loaded for t in tables):
+        if not busy and all(t.loaded and not t.refreshing for t in tables):
             return
         await pilot.pause(0.05)
 
@@ -153,6 +155,13 @@ async def test_close_and_send_back(board_site, app_for: AppFor) -> None:
         await goto(pilot, f"WO-{n['completed']:06d}")
         await pilot.press("c")
         await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert work_order(site, n["completed"]).status == lc.COMPLETED
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
         assert work_order(site, n["completed"]).status == lc.CLOSED
 
 
@@ -236,7 +245,7 @@ async def test_stale_edit_is_refused_and_reloaded(board_site, app_for: AppFor) -
             ),
         )
         assert board(pilot).current.version < work_order(site, n["completed"]).version
-        await pilot.press("c")
+        await pilot.press("c", "y")
         await settle(pilot)
         assert work_order(site, n["completed"]).status == lc.COMPLETED
         messages = [str(m.message) for m in pilot.app._notifications]
@@ -260,9 +269,29 @@ async def test_quick_filters_and_escape_clears(board_site, app_for: AppFor) -> N
         await settle(pilot)
         assert board(pilot).total == 8
         await pilot.press("slash", *"filter bank", "enter")
-        await pilot.pause(0.4)
         await settle(pilot)
         assert [r.number for r in board(pilot).rows_loaded()] == [n["in_progress"]]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert board(pilot).total == 8
+
+
+async def test_keys_typed_ahead_after_slash_are_filter_text(board_site, app_for: AppFor) -> None:
+    """Keys that arrive together (a paste, typing ahead over SSH) go into the box:
+    the digits of ``WO-000005`` must not switch section."""
+    site, n = board_site
+    async with app_for(site.dispatcher).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for char in "/WO-000005":
+            key = "slash" if char == "/" else ("minus" if char == "-" else char)
+            event = events.Key(key, char)
+            event.set_sender(pilot.app)
+            pilot.app._driver.send_message(event)
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, BoardScreen)
+        assert pilot.app.screen.flt.text == "WO-000005", pilot.app.screen.flt
+        assert [r.number for r in board(pilot).rows_loaded()] == [n["completed"]]
         await pilot.press("escape")
         await settle(pilot)
         assert board(pilot).total == 8

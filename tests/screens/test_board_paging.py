@@ -3,6 +3,7 @@ ever fetched, paging is by key, and the cursor follows its row across refreshes.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +59,9 @@ class Million:
         index = int(row.title.split()[1]) + self.shift
         return (index, self._row(index)) if index < self.size else None
 
+    def interrupt(self) -> None:
+        """Nothing to stop: the rows are made, not read."""
+
 
 class TableApp(App[None]):
     def __init__(self, source: Million) -> None:
@@ -77,7 +81,12 @@ async def wait(pilot, table: PagedTable) -> None:  # type: ignore[no-untyped-def
     for _ in range(200):
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
-        if table.loaded and table.current is not None and not table._loading:
+        if (
+            table.loaded
+            and not table.refreshing
+            and table.current is not None
+            and not table._loading
+        ):
             return
     raise AssertionError("the table never settled")
 
@@ -120,3 +129,79 @@ async def test_cursor_follows_its_row_when_rows_are_added_above() -> None:
         assert table.cursor == 37
         rendered = [table.render_line(y).text.strip() for y in range(1, table.size.height)]
         assert "row 30" in rendered
+
+
+@dataclass
+class Gated(Million):
+    """A source whose reads wait until the test lets them through, so the order in
+    which results land is the test's, not the scheduler's."""
+
+    counts: list[int] = field(default_factory=list)
+    gate: threading.Event = field(default_factory=threading.Event)
+    last_gate: threading.Event = field(default_factory=threading.Event)
+
+    def count(self) -> int:
+        self.counts.append(self.size)
+        self.gate.wait(5)
+        return self.size
+
+    def last(self, limit: int) -> list[Row]:
+        self.last_gate.wait(5)
+        return super().last(limit)
+
+
+async def test_a_new_list_never_shows_a_row_fetched_for_the_old_one() -> None:
+    """The audit's race: a one-row filter cleared, a fetch for "the last row" of the
+    old one-row count started before the new list's first rows came, and the big
+    list's last row landed at the top."""
+    one = Million(size=1)
+    app = TableApp(one)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(PagedTable)
+        await wait(pilot, table)
+        big = Gated(size=300)
+        big.gate.set()
+        table.set_source(big)
+        table._rows.pop(0, None)
+        table._ensure_visible()
+        table.refresh()
+        await pilot.pause(0.1)
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if table.total == 300:
+                break
+        big.last_gate.set()
+        await wait(pilot, table)
+        assert table.rows_loaded()[0].title == "row 0"
+        assert table.current.title == "row 0"
+        await pilot.press("G", "g")
+        await wait(pilot, table)
+        assert table.rows_loaded()[0].title == "row 0"
+
+
+async def test_refreshes_asked_for_while_one_runs_are_coalesced() -> None:
+    """Keys typed into a filter while its query runs make one more query, with the
+    newest filter; the rows of a filter already replaced are never shown."""
+    first = Gated(size=10)
+    first.gate.set()
+    first.last_gate.set()
+    app = TableApp(first)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(PagedTable)
+        await wait(pilot, table)
+        slow, skipped, newest = Gated(size=5), Gated(size=6), Gated(size=7)
+        for source in (slow, skipped, newest):
+            source.last_gate.set()
+        newest.gate.set()
+        skipped.gate.set()
+        table.set_source(slow)
+        await pilot.pause(0.05)
+        table.set_source(skipped)
+        table.set_source(newest)
+        shown: list[int] = []
+        table.watch(table, "virtual_size", lambda size: shown.append(size.height - 1))
+        slow.gate.set()
+        await wait(pilot, table)
+        assert table.total == 7
+        assert (slow.counts, skipped.counts, newest.counts) == ([5], [], [7])
+        assert 5 not in shown

@@ -12,6 +12,7 @@ from tests.conftest import Site
 from tests.screens.conftest import AppFor
 from tests.screens.test_board import settle
 from tests.screens.test_queue import goto
+from wo_tui.app import PM_START_DELAY
 from wo_tui.domain import lifecycle as lc
 from wo_tui.domain import pm
 from wo_tui.domain import services as sv
@@ -40,12 +41,19 @@ def _preventive(site: Site) -> list[WorkOrder]:
 
 
 async def test_opening_the_app_generates_preventive_work_due(site: Site, app_for: AppFor) -> None:
+    """Once the home screen has painted (``PM_START_DELAY``), and only once."""
     _schedule(site)
     async with app_for(site.dispatcher).run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-    (wo,) = _preventive(site)
+        await pilot.pause(PM_START_DELAY + 0.3)
+        await settle(pilot)
+        (wo,) = _preventive(site)
+        shown = [r.label for r in pilot.app.screen.table.rows_loaded()]
+        assert f"WO-{wo.number:06d}" in shown
     assert wo.title == "Monthly pump check"
     async with app_for(site.dispatcher).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.pause(PM_START_DELAY + 0.3)
         await settle(pilot)
     assert len(_preventive(site)) == 1
 
@@ -64,7 +72,7 @@ async def test_checklist_ticked_by_keys_in_the_queue(site: Site, app_for: AppFor
         await pilot.press("f")
         await settle(pilot)
         await pilot.press("escape")
-    items = pm.checklist(site.store, label)
+    items = pm.checklist(site.store, label, actor=site.dispatcher.actor)
     assert [i.result for i in items] == ["pass", "fail"]
 
 

@@ -88,6 +88,6 @@ async def test_request_to_close_by_keys(site: Site, app_for: AppFor) -> None:
 
     async with app_for(site.dispatcher).run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("c")
+        await pilot.press("c", "y")
         await settle(pilot)
     assert _work_order(site).status == lc.CLOSED

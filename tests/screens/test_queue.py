@@ -85,7 +85,7 @@ async def test_technician_cannot_start_others_work(board_site, app_for: AppFor) 
     async with app_for(site.other_team_tech).run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert queue(pilot).total == 0
-        assert pilot.app.screen.check_action("start", ()) is None
+        assert pilot.app.screen.check_action("start", ()) is False
 
 
 async def test_dispatcher_opens_someones_queue(board_site, app_for: AppFor, site: Site) -> None:
@@ -109,7 +109,7 @@ async def test_complete_opens_the_closeout_form(board_site, app_for: AppFor) -> 
     async with app_for(site.tech).run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await goto(pilot, f"WO-{n['assigned']:06d}")
-        assert pilot.app.screen.check_action("complete", ()) is None
+        assert pilot.app.screen.check_action("complete", ()) is False
         await goto(pilot, f"WO-{n['in_progress']:06d}")
         await pilot.press("c")
         await settle(pilot)

@@ -20,7 +20,7 @@ async def test_pick_report_and_period(store) -> None:
     build_history(store)  # the reports fixture; leaves the clock at 2026-04-10 12:00
     settings = Settings(refresh_seconds=0.2, pm_on_start=False)
     app = make_app(settings, store, identity.actor_for(store, "dana"))
-    async with app.run_test(size=(100, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("5")
         await settle(pilot)
         screen = pilot.app.screen
@@ -28,6 +28,30 @@ async def test_pick_report_and_period(store) -> None:
         assert screen.report is not None and screen.report.name == "backlog"
         table = screen.query_one("#report-table", DataTable)
         assert table.row_count == len(screen.report.rows) == 5
+        # At 80x24 the formula is on screen whole, under the report, above the footer.
+        formula = screen.query_one("#report-formula", Static)
+        assert "Crew-weeks = backlog hours" in str(formula.render())
+        assert formula.region.height >= 3 and formula.region.bottom <= 23
+        assert table.region.height <= 24 * 0.4
+        summary = str(screen.query_one("#report-summary", Static).render())
+        assert "Mechanical: 2 h backlog = 0.01 crew-weeks" in summary
+        # c scrolls to the chart and summary.
+        await pilot.press("c")
+        await settle(pilot)
+        body = screen.query_one("#report-body")
+        assert body.has_focus and body.scroll_y == body.max_scroll_y > 0
+        # s: the site, from a list.
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press("down", "down", "enter")  # All sites, NORTH, SOUTH
+        await settle(pilot)
+        assert screen.report.period.site == "SOUTH" and table.row_count == 0
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.report.period.site is None
+        screen.query_one("#reports-list").focus()
         # Down to "Maintenance cost" (the 7th) and open it.
         await pilot.press(*["down"] * 6, "enter")
         await settle(pilot)

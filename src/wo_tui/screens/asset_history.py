@@ -11,7 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from wo_tui.domain import history
 from wo_tui.domain import lifecycle as lc
@@ -20,6 +20,7 @@ from wo_tui.domain.refs import wo_label
 from wo_tui.domain.units import format_minutes, format_money
 from wo_tui.screens.base import WoScreen
 from wo_tui.text import clean_line, one_line
+from wo_tui.widgets.chrome import WoFooter
 
 TITLE_WIDTH = 80
 
@@ -54,7 +55,7 @@ class AssetHistoryScreen(WoScreen):
         yield Header()
         yield Static(Content.from_markup("[b]$tag[/b]", tag=clean_line(self.tag)), id="summary")
         yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield WoFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"Asset {clean_line(self.tag)}"

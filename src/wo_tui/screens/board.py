@@ -3,8 +3,13 @@ sorted by time to breach (the most overdue first).
 
 Everything shown is one window of ``store.queries.board_page``; the table never
 holds more than a few screens of rows, so the board costs the same at a thousand
-open work orders as at a hundred thousand. Each decision is one key, greyed out in
-the footer when the row's status or the user's role does not allow it.
+open work orders as at a hundred thousand. Each decision is one key; the footer
+shows the keys that apply to the row under the cursor, and a key pressed on a row
+it does not apply to says why.
+
+The filter box runs its query as soon as a key arrives; keys typed while one runs
+are coalesced into one more query when it ends (the table runs one refresh at a
+time and drops superseded results), so typing is never delayed by a debounce.
 """
 
 from __future__ import annotations
@@ -18,8 +23,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from wo_tui import clock
 from wo_tui.config import SlaPolicy
@@ -29,10 +33,12 @@ from wo_tui.domain import services as sv
 from wo_tui.domain import sla
 from wo_tui.domain.refs import wo_label
 from wo_tui.errors import WoError
-from wo_tui.screens.base import ListScreen
+from wo_tui.screens.base import ListScreen, update_text
+from wo_tui.screens.triage import ask_duplicate_of, ask_priority, ask_reject
 from wo_tui.store import queries
 from wo_tui.store.queries import BoardFilter, BoardRow, Counts
 from wo_tui.text import clean_line
+from wo_tui.widgets.chrome import WoFooter
 from wo_tui.widgets.paged_table import Column, PagedTable
 from wo_tui.widgets.pickers import (
     AssignChoice,
@@ -40,9 +46,7 @@ from wo_tui.widgets.pickers import (
     ConfirmDialog,
     MenuDialog,
     PriorityChoice,
-    PriorityChooser,
     ReasonPrompt,
-    WorkOrderPicker,
     ask,
 )
 
@@ -87,21 +91,45 @@ def due_label(row: BoardRow, now: datetime, policy: SlaPolicy) -> str:
     return sla.breach_label(target(row, policy) if row.is_request else row.due_at, now)
 
 
+def short_name(name: str) -> str:
+    """``Carlos Mendez`` as ``Carlos M.``: a narrow column still tells people apart."""
+    first, _, rest = name.partition(" ")
+    return f"{first} {rest[0]}." if rest and not name.startswith("(") else name
+
+
 def work_columns(now: Callable[[], datetime], policy: SlaPolicy) -> list[Column]:
-    """Columns of the board and the queue (the same row type)."""
+    """Columns of the board and the queue (the same row type). At 80 columns the
+    asset tag still shows (the title gives way); wide terminals widen the asset and
+    the assignee and add the team and the urgency x impact."""
     return [
         Column("Number", 10, lambda r: r.label),
         Column("P", 2, lambda r: f"P{r.priority}", lambda r: "bold" if r.priority <= 2 else ""),
         Column("Title", 0, lambda r: r.title),
-        Column("Asset", 9, lambda r: r.asset_tag, hide_below=96),
+        Column("Asset", 7, lambda r: r.asset_tag, grow=7),
         Column("Status", 11, lambda r: STATUS_SHORT.get(r.status, r.status)),
-        Column("Assignee", 12, lambda r: r.assignee, hide_below=72),
+        Column(
+            "Assignee",
+            10,
+            lambda r: r.assignee,
+            hide_below=72,
+            grow=14,
+            short=lambda r: short_name(r.assignee),
+        ),
+        Column(
+            "Team",
+            12,
+            lambda r: r.team,
+            hide_below=140,
+            grow=6,
+        ),
+        Column("U/I", 5, lambda r: f"{r.urgency}x{r.impact}", hide_below=150),
         Column(
             "Due",
             12,
             lambda r: due_label(r, now(), policy),
             lambda r: due_style(r, now(), policy),
             align_right=True,
+            grow=2,
         ),
     ]
 
@@ -114,6 +142,9 @@ class BoardSource:
     flt: BoardFilter
     counts: Counts = field(default_factory=Counts)
     now: datetime = datetime.min
+
+    def interrupt(self) -> None:
+        self.store.stop_reads()
 
     def count(self) -> int:
         self.now = clock.now()
@@ -162,25 +193,53 @@ def _bulk(
     return done, errors
 
 
+REQUEST_VERBS = {
+    "approve": "approve_request",
+    "reject": "reject_request",
+    "duplicate": "mark_duplicate",
+}
+WORK_VERBS = {
+    "assign": "assign",
+    "close_wo": "close",
+    "send_back": "send_back",
+    "cancel_wo": "cancel",
+}
+VERB_WORDS = {
+    "approve": "approve",
+    "reject": "reject",
+    "duplicate": "mark as a duplicate",
+    "assign": "assign",
+    "close_wo": "close",
+    "send_back": "send back",
+    "cancel_wo": "cancel",
+}
+
+
 class BoardScreen(ListScreen):
     """Triage board."""
 
     HELP = (
         "Requests waiting for triage come first, then open work by time to breach. "
-        "Mark rows with space to approve or assign several at once."
+        "Mark rows with space to approve or assign several at once. The footer shows "
+        "the keys that apply to the row under the cursor."
     )
     BROWSE = True
+    ROW_ACTIONS = frozenset({*REQUEST_VERBS, *WORK_VERBS, "priority"})
     BINDINGS: ClassVar[list[BindingType]] = [
+        # The filter line says "escape clears": the footer keeps its room for the row's keys.
+        Binding("escape", "back", "Back / clear filter", id="back", show=False),
         Binding("a", "approve", "Approve", id="board_approve"),
         Binding("r", "reject", "Reject", id="board_reject"),
-        Binding("d", "duplicate", "Duplicate of", id="board_duplicate"),
+        Binding("d", "duplicate", "Duplicate", id="board_duplicate"),
         Binding("s", "assign", "Assign", id="board_assign"),
-        Binding("u", "priority", "Urgency/impact", id="board_priority"),
+        Binding("u", "priority", "Priority", id="board_priority"),
         Binding("c", "close_wo", "Close", id="board_close"),
         Binding("b", "send_back", "Send back", id="board_send_back"),
-        Binding("x", "cancel_wo", "Cancel WO", id="board_cancel"),
-        Binding("slash", "filter", "Filter", id="board_filter"),
-        Binding("f", "quick_filter", "Quick filter", id="board_quick_filter"),
+        Binding("x", "cancel_wo", "Cancel", id="board_cancel"),
+        # Priority: the box must have the focus before the keys typed after "/" are
+        # routed (they would go to the table and be lost, digits switching section).
+        Binding("slash", "filter", "Filter", id="board_filter", priority=True),
+        Binding("f", "quick_filter", "Filters", id="board_quick_filter"),
         Binding("o", "toggle('overdue')", "Overdue", id="board_overdue", show=False),
         Binding("U", "toggle('unassigned')", "Unassigned", id="board_unassigned", show=False),
         Binding("h", "toggle('on_hold')", "On hold", id="board_on_hold", show=False),
@@ -191,16 +250,13 @@ class BoardScreen(ListScreen):
     BoardScreen #summary { height: auto; padding: 0 1; background: $boost; }
     BoardScreen #filter-line { height: auto; padding: 0 1; color: $warning; }
     BoardScreen #filter { display: none; height: 3; }
-    BoardScreen #filter.shown { display: block; }
     """
-    FILTER_DEBOUNCE = 0.25
 
     def __init__(self) -> None:
         super().__init__()
         self.flt = BoardFilter()
         """Set with the site's response targets on mount."""
         self.source: BoardSource | None = None
-        self._filter_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("Triage board", id="summary")
@@ -212,7 +268,7 @@ class BoardScreen(ListScreen):
             empty="Nothing waiting: no requests and no open work match.",
             id="board",
         )
-        yield Footer()
+        yield WoFooter()
 
     @property
     def table(self) -> PagedTable:
@@ -231,10 +287,10 @@ class BoardScreen(ListScreen):
 
     def _apply_filter(self, flt: BoardFilter) -> None:
         self.flt = flt
-        self.source = BoardSource(self.ctx.store, flt)
+        self.source = BoardSource(self.ctx.store.cancellable(), flt)
         self.table.set_source(self.source)
         line = self.query_one("#filter-line", Static)
-        line.update(Text(f"Filter: {flt.describe()}  (escape clears)") if flt.active else "")
+        update_text(line, Text(f"Filter: {flt.describe()}  (escape clears)" if flt.active else ""))
         line.display = flt.active
 
     def _no_filter(self) -> BoardFilter:
@@ -256,17 +312,15 @@ class BoardScreen(ListScreen):
         summary = Text.assemble(("Triage board  ", "bold"), " · ".join(parts))
         if c.overdue:
             summary.append(f" · {c.overdue:,} overdue", style="bold red")
-        self.query_one("#summary", Static).update(summary)
-        self.refresh_bindings()
+        update_text(self.query_one("#summary", Static), summary)
 
     @on(PagedTable.Selected)
     def _open(self, event: PagedTable.Selected) -> None:
         row: BoardRow = event.row
         if row.is_request:
-            self.notify(
-                f"{row.label} is a request: approve (a), reject (r) or mark it a duplicate (d).",
-                markup=False,
-            )
+            from wo_tui.screens.request_detail import RequestDetailScreen
+
+            self.app.push_screen(RequestDetailScreen(row.number))
             return
         self.wo_app.open_work_order(row.number)
 
@@ -282,53 +336,55 @@ class BoardScreen(ListScreen):
             return []
         return [row]
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+    def why_not(self, action: str) -> str | None:
+        """In the words the service would use when it refuses: role, then row kind, then
+        the lifecycle (so the sentence is the same as the CLI's)."""
+        if action not in self.ROW_ACTIONS:
+            return super().why_not(action)
+        if not self.is_mounted:
+            return None
+        actor = self.ctx.actor
         row = self.row
-        actor = self.ctx.actor if self.is_mounted else None
-        if actor is None:
-            return True
-        request_actions = {
-            "approve": "approve_request",
-            "reject": "reject_request",
-            "duplicate": "mark_duplicate",
-        }
-        if action in request_actions:
-            if not perm.may(actor, request_actions[action]):
+        verb = REQUEST_VERBS.get(action) or WORK_VERBS.get(action) or "set_priority"
+        try:
+            perm.require(actor, verb)
+        except WoError as refused:
+            return refused.message
+        if action == "approve" and self._targets("request"):
+            return None
+        if action == "assign" and any(
+            lc.allowed("assign", r.status) for r in self.table.marked if not r.is_request
+        ):
+            return None
+        if row is None:
+            return "Nothing is selected: the board is empty."
+        words = VERB_WORDS.get(action, "change the priority of")
+        if action in REQUEST_VERBS:
+            if not row.is_request:
+                return f"{row.label} is a work order: only a request can be {_past(action)}."
+            return None
+        if row.is_request:
+            if action == "priority":
                 return None
-            if action == "approve" and self._targets("request"):
-                return True
-            return (row is not None and row.is_request) or None
-        wo_actions = {
-            "assign": "assign",
-            "close_wo": "close",
-            "send_back": "send_back",
-            "cancel_wo": "cancel",
-        }
-        if action in wo_actions:
-            verb = wo_actions[action]
-            if not perm.may(actor, verb):
-                return None
-            if action == "assign" and self.table.marked:
-                return (
-                    any(lc.allowed(verb, r.status) for r in self.table.marked if not r.is_request)
-                    or None
-                )
-            ok = row is not None and not row.is_request and lc.allowed(verb, row.status)
-            return ok or None
+            return f"{row.label} is a request: approve it (a) first, then {words} its work order."
+        try:
+            lc.check("set_priority" if action == "priority" else verb, row.label, row.status)
+        except WoError as refused:
+            return refused.message
+        return None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "filter":
+            return not self.is_mounted or not self.query_one("#filter", Input).has_focus
         if action == "back":
+            if not self.is_mounted:
+                return True
             filtering = self.flt.active or self.query_one("#filter", Input).has_class("shown")
-            return filtering or len(self.app.screen_stack) > 1
-        if action == "priority":
-            if row is None or not perm.may(actor, "set_priority"):
-                return None
-            return row.is_request or lc.allowed("set_priority", row.status) or None
-        return True
+            return filtering or self.can_go_back()
+        return super().check_action(action, parameters)
 
     def _refuse_unless(self, action: str) -> bool:
-        if self.check_action(action, ()):
-            return True
-        self.notify("Not possible for this row.", markup=False)
-        return False
+        return not self.explain(action)
 
     # ------------------------------------------------------------ the verbs
 
@@ -370,7 +426,7 @@ class BoardScreen(ListScreen):
                 then=self._done("Rejected {labels}"),
             )
 
-        ask(self, ReasonPrompt(f"Reject {row.label}", "Reason for rejecting"), rejected)
+        ask_reject(self, row.label, rejected)
 
     def action_duplicate(self) -> None:
         row = self.row
@@ -386,12 +442,7 @@ class BoardScreen(ListScreen):
                 then=self._done("{labels} marked as a duplicate"),
             )
 
-        picker = WorkOrderPicker(
-            f"{row.label} duplicates which work order?",
-            statuses=(*lc.BOARD, lc.CLOSED),
-            query=row.asset_tag,
-        )
-        ask(self, picker, picked)
+        ask_duplicate_of(self, row.label, row.asset_tag, picked)
 
     def action_assign(self) -> None:
         if not self._refuse_unless("assign"):
@@ -441,22 +492,31 @@ class BoardScreen(ListScreen):
                 _bulk, change, [row], then=self._done(f"{{labels}} is now P{choice.priority}")
             )
 
-        ask(
-            self,
-            PriorityChooser(f"Urgency and impact of {row.label}", row.urgency, row.impact),
-            chosen,
-        )
+        ask_priority(self, row.label, row.urgency, row.impact, chosen)
 
     def action_close_wo(self) -> None:
+        """Asks first, as the detail screen does: closed work is frozen."""
         row = self.row
         if row is None or not self._refuse_unless("close_wo"):
             return
         ctx = self.ctx
-        self.run_db(
-            _bulk,
-            lambda r: _label(r, sv.close(ctx, r.number, expected_version=r.version)),
-            [row],
-            then=self._done("Closed {labels}"),
+
+        def confirmed(yes: bool) -> None:
+            if yes:
+                self.run_db(
+                    _bulk,
+                    lambda r: _label(r, sv.close(ctx, r.number, expected_version=r.version)),
+                    [row],
+                    then=self._done("Closed {labels}"),
+                )
+
+        ask(
+            self,
+            ConfirmDialog(
+                f"Close {row.label}?",
+                f"{clean_line(row.title)}\nClosed work is history: it cannot be edited.",
+            ),
+            confirmed,
         )
 
     def action_send_back(self) -> None:
@@ -507,17 +567,16 @@ class BoardScreen(ListScreen):
     # ------------------------------------------------------------ filters
 
     def action_filter(self) -> None:
+        """The box takes the focus before the next key is routed: what is typed straight
+        after ``/`` (a pasted number, keys typed ahead over SSH) is filter text. In the
+        box, ``/`` is text (the binding is off while it has the focus)."""
         box = self.query_one("#filter", Input)
         box.add_class("shown")
-        box.focus()
+        box.display = True
+        self.set_focus(box)
         self.refresh_bindings()
 
     @on(Input.Changed, "#filter")
-    def _filter_typed(self) -> None:
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-        self._filter_timer = self.set_timer(self.FILTER_DEBOUNCE, self._filter_now)
-
     def _filter_now(self) -> None:
         text = clean_line(self.query_one("#filter", Input).value)
         if text != self.flt.text:
@@ -554,6 +613,7 @@ class BoardScreen(ListScreen):
         box = self.query_one("#filter", Input)
         box.value = ""
         box.remove_class("shown")
+        box.display = False
         self._apply_filter(self._no_filter())
         self.table.focus()
 
@@ -563,6 +623,10 @@ class BoardScreen(ListScreen):
             self._clear_filter()
             return
         super().action_back()
+
+
+def _past(action: str) -> str:
+    return {"approve": "approved", "reject": "rejected", "duplicate": "marked a duplicate"}[action]
 
 
 def _filter_choices(store: Any) -> list[tuple[str, str]]:

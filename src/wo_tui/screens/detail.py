@@ -15,33 +15,34 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.events import Resize
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from wo_tui import clock
+from wo_tui.domain import formreads, sla, views
 from wo_tui.domain import lifecycle as lc
 from wo_tui.domain import permissions as perm
 from wo_tui.domain import services as sv
-from wo_tui.domain import sla, views
+from wo_tui.domain.permissions import Actor
 from wo_tui.domain.refs import wo_label
 from wo_tui.domain.units import format_minutes, format_money
-from wo_tui.domain.views import TimelineEntry, WorkOrderDetail
-from wo_tui.screens.base import WoScreen
+from wo_tui.domain.views import Change, TimelineEntry, WorkOrderDetail
+from wo_tui.screens.base import RecordScreen
+from wo_tui.screens.triage import ask_priority
 from wo_tui.text import clean, clean_line, one_line
 from wo_tui.widgets.pickers import (
+    AssignChoice,
+    AssigneePicker,
     ConfirmDialog,
     HoldChoice,
     HoldPrompt,
+    PriorityChoice,
     ReasonPrompt,
     TextPrompt,
     ask,
 )
 
-WIDE = 120
-"""From this many columns the timeline gets a column of its own."""
 VALUE_WIDTH = 40
 
 # action -> (lifecycle action, permission) that must both allow it
@@ -54,9 +55,20 @@ _ACTIONS: dict[str, tuple[str, str]] = {
     "close": ("close", "close"),
     "send_back": ("send_back", "send_back"),
     "reopen": ("reopen", "reopen"),
+    "assign": ("assign", "assign"),
+    "priority": ("set_priority", "set_priority"),
+    "cancel": ("cancel", "cancel"),
 }
 _WORK = frozenset({"start", "hold", "resume", "complete"})
 """Verbs a technician may use only on their own work (or their team's, unclaimed)."""
+
+
+def _read(store: Any, number: int, actor: Actor) -> tuple[WorkOrderDetail, str]:
+    """The work order and how to reach whoever asked for it, in one trip off the UI thread."""
+    return (
+        views.work_order_detail(store, number, actor=actor),
+        formreads.requester_contact(store, number, actor=actor),
+    )
 
 
 def when(moment: datetime | None) -> str:
@@ -87,7 +99,62 @@ def _line(template: str, **values: str) -> Content:
     return Content.from_markup(template, **{k: clean_line(v) for k, v in values.items()})
 
 
+FIELD_LABELS = {
+    "due_at": "Due",
+    "response_due_at": "Respond by",
+    "work_order_id": "Work order",
+    "user_id": "Worked by",
+    "minutes": "Time",
+    "rate_cents": "Rate",
+    "unit_cost_cents": "Unit cost",
+}
+"""Audited field names a person would not say; the rest read well as words
+(``triaged_by_id`` -> Triaged by, ``parent_id`` -> Parent)."""
+
+UNSHOWN_FIELDS = frozenset({"number", "labour_entry", "part_usage", "labour", "part"})
+"""Row ids of the thing itself or of an entry: the line above already says what happened."""
+
+
+def field_label(name: str) -> str:
+    if name in FIELD_LABELS:
+        return FIELD_LABELS[name]
+    words = name.removesuffix("_id").removesuffix("_at").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def _shown_value(name: str, value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return _value(value)
+    if name == "status" and isinstance(value, str):
+        return lc.STATUS_LABELS.get(value, value.replace("_", " "))
+    if name in ("urgency", "impact") and isinstance(value, int):
+        return sla.LEVELS.get(value, str(value))
+    if name == "priority" and isinstance(value, int):
+        return f"P{value}"
+    if name == "minutes" and isinstance(value, int):
+        return format_minutes(value)
+    if name.endswith("_cents") and isinstance(value, int):
+        return format_money(value)
+    return _value(value)
+
+
+def _change_lines(changes: tuple[Change, ...]) -> list[Content]:
+    """``Field: old -> new`` for what changed as a person sees it: a value shown the
+    same both sides (``Parent: - -> -``) or a new record's empty default is left out."""
+    lines = []
+    for c in changes:
+        if c.field in UNSHOWN_FIELDS or (c.old is None and c.new in (0, False, "")):
+            continue
+        old, new = _shown_value(c.field, c.old), _shown_value(c.field, c.new)
+        if old != new:
+            lines.append(
+                _line("  $field: $old -> $new", field=field_label(c.field), old=old, new=new)
+            )
+    return lines
+
+
 def timeline_lines(entries: tuple[TimelineEntry, ...]) -> Content:
+    """Who did what when, and what it changed."""
     lines: list[Content] = []
     for entry in entries:
         head = _line(
@@ -99,26 +166,26 @@ def timeline_lines(entries: tuple[TimelineEntry, ...]) -> Content:
         lines.append(head)
         if entry.note:
             lines.append(Content("  ") + Content(clean(entry.note)))
-        lines.extend(
-            _line("  $field: $old -> $new", field=c.field, old=_value(c.old), new=_value(c.new))
-            for c in entry.changes
-        )
+        lines.extend(_change_lines(entry.changes))
     return Content("\n").join(lines) if lines else Content("nothing yet")
 
 
-class DetailScreen(WoScreen):
+class DetailScreen(RecordScreen):
     """A work order's record and the actions allowed on it now."""
 
     BROWSE = True
     HELP = "A work order: every field, its history and costs, and what can be done to it now."
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "start", "Start", id="detail_start"),
+        Binding("s", "assign", "Assign", id="detail_assign"),
+        Binding("u", "priority", "Priority", id="detail_priority"),
         Binding("h", "hold", "Hold", id="detail_hold"),
         Binding("r", "resume", "Resume", id="detail_resume"),
         Binding("c", "complete", "Complete", id="detail_complete"),
         Binding("n", "note", "Note", id="detail_note"),
         Binding("c", "close", "Close", id="detail_close"),
         Binding("b", "send_back", "Send back", id="detail_send_back"),
+        Binding("x", "cancel", "Cancel", id="detail_cancel"),
         Binding("o", "reopen", "Reopen", id="detail_reopen"),
         Binding("a,y", "asset", "Asset", id="detail_asset"),
         Binding("P", "parent", "Parent", id="detail_parent", show=False),
@@ -126,14 +193,6 @@ class DetailScreen(WoScreen):
         Binding("k", "scroll('up')", "Up", id="detail_up", show=False),
     ]
     DEFAULT_CSS = """
-    DetailScreen #columns { height: 1fr; }
-    DetailScreen #main { width: 1fr; padding: 0 1; }
-    DetailScreen #side { display: none; width: 45%; padding: 0 1; border-left: vkey $panel; }
-    DetailScreen.-wide #side { display: block; }
-    DetailScreen.-wide #main .narrow-only { display: none; }
-    DetailScreen #columns.-pending { display: none; }
-    DetailScreen #title { text-style: bold; }
-    DetailScreen .caption { margin-top: 1; text-style: bold; background: $boost; }
     DetailScreen #linked { height: auto; max-height: 8; }
     DetailScreen #overdue { color: $error; text-style: bold; }
     """
@@ -142,31 +201,21 @@ class DetailScreen(WoScreen):
         super().__init__()
         self.number = number
         self.detail: WorkOrderDetail | None = None
+        self.contact = ""
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        with Horizontal(id="columns", classes="-pending"):
-            with VerticalScroll(id="main"):
-                yield Static("", id="title")
-                yield Static("", id="fields")
-                yield Static("", id="overdue")
-                yield Static("", id="sla")
-                yield Static("Linked work (tab, then enter opens)", classes="caption")
-                yield OptionList(id="linked", compact=True)
-                yield Static("Description", classes="caption")
-                yield Static("", id="description")
-                yield Static("Closeout", classes="caption")
-                yield Static("", id="closeout")
-                yield Static("Labour", classes="caption")
-                yield Static("", id="labour")
-                yield Static("Parts", classes="caption")
-                yield Static("", id="parts")
-                yield Static("Timeline", classes="caption narrow-only")
-                yield Static("", id="timeline", classes="narrow-only")
-            with VerticalScroll(id="side"):
-                yield Static("Timeline", classes="caption")
-                yield Static("", id="timeline-side")
-        yield Footer()
+    def sections(self) -> ComposeResult:
+        yield Static("", id="overdue")
+        yield Static("", id="sla")
+        yield Static("Linked (tab, then enter opens)", classes="caption")
+        yield OptionList(id="linked", compact=True)
+        yield Static("Description", classes="caption")
+        yield Static("", id="description")
+        yield Static("Closeout", classes="caption")
+        yield Static("", id="closeout")
+        yield Static("Labour", classes="caption")
+        yield Static("", id="labour")
+        yield Static("Parts", classes="caption")
+        yield Static("", id="parts")
 
     def on_mount(self) -> None:
         self.sub_title = wo_label(self.number)
@@ -176,24 +225,24 @@ class DetailScreen(WoScreen):
         afresh, since what was done there changed it."""
         self.reload()
 
-    def on_resize(self, event: Resize) -> None:
-        self.set_class(event.size.width >= WIDE, "-wide")
-
     def reload(self) -> None:
         self.run_db(
-            views.work_order_detail,
+            _read,
             self.ctx.store,
             self.number,
+            self.ctx.actor,
             then=self._show,
             group="detail",
             exclusive=True,
         )
 
-    def _show(self, d: WorkOrderDetail) -> None:
+    def _show(self, read: tuple[WorkOrderDetail, str]) -> None:
         """Redrawn only when it changed: others' changes elsewhere arrive every second."""
-        if d == self.detail:
+        d, contact = read
+        if d == self.detail and contact == self.contact:
             return
         self.detail = d
+        self.contact = contact
         self.sub_title = d.label
         self.query_one("#columns").remove_class("-pending")
         self.query_one("#title", Static).update(
@@ -202,12 +251,16 @@ class DetailScreen(WoScreen):
         assignee = d.assignee_login and f"{d.assignee_login} ({d.assignee_name})"
         fields = [
             _line(
-                "[b]$status[/]  $prio  $kind  from $source, asked by $requester",
+                "[b]$status[/]  $prio  $kind  from $source",
                 status=d.status_label,
                 prio=d.priority_label,
                 kind=d.kind.replace("_", " "),
                 source=d.source,
+            ),
+            _line(
+                "Asked by $requester  contact $contact",
                 requester=d.requester or "-",
+                contact=contact or "-",
             ),
             _line(
                 "Urgency $u  impact $i",
@@ -330,6 +383,18 @@ class DetailScreen(WoScreen):
         rows = ([("parent", d.parent)] if d.parent else []) + [
             ("follow-up", f) for f in d.follow_ups
         ]
+        if d.request is not None and perm.may(self.ctx.actor, "view_all_requests"):
+            linked.add_option(
+                Option(
+                    _line(
+                        "request $label  $status  by $who",
+                        label=d.request.label,
+                        status=d.request.status,
+                        who=d.request.requester,
+                    ),
+                    id=f"r{d.request.number}",
+                )
+            )
         for role, work in rows:
             linked.add_option(
                 Option(
@@ -340,20 +405,29 @@ class DetailScreen(WoScreen):
                         status=lc.STATUS_LABELS.get(work.status, work.status),
                         title=work.title,
                     ),
-                    id=str(work.number),
+                    id=f"w{work.number}",
                 )
             )
-        if not rows:
+        count = linked.option_count
+        if not count:
             linked.add_option(Option(Content("none"), disabled=True))
         else:
             linked.highlighted = (
-                highlighted if highlighted is not None and highlighted < len(rows) else 0
+                highlighted if highlighted is not None and highlighted < count else 0
             )
 
     @on(OptionList.OptionSelected, "#linked")
     def _open_linked(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id:
-            self.wo_app.open_work_order(int(event.option.id))
+        """A work order opens its detail; the request it came from opens its record."""
+        oid = event.option.id
+        if not oid:
+            return
+        if oid[0] == "r":
+            from wo_tui.screens.request_detail import RequestDetailScreen
+
+            self.app.push_screen(RequestDetailScreen(int(oid[1:])))
+        else:
+            self.wo_app.open_work_order(int(oid[1:]))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         d = self.detail
@@ -364,12 +438,14 @@ class DetailScreen(WoScreen):
             actor = self.ctx.actor
             if action in _WORK and not perm.may_work_on(actor, d.assignee_id, d.team_id):
                 return False
+            if action == "assign" and self.check_action("start", parameters):
+                return False  # s starts the job for whoever will do it, assigns for the others
             return perm.may(actor, permission) and lc.allowed(transition, d.status)
         if action == "asset":
             return d is not None and bool(d.asset_tag)
         if action == "parent":
             return d is not None and d.parent is not None
-        return True
+        return super().check_action(action, parameters)
 
     def _version(self) -> int | None:
         return self.detail.version if self.detail else None
@@ -380,13 +456,6 @@ class DetailScreen(WoScreen):
             self.reload()
 
         return then
-
-    def action_scroll(self, direction: str) -> None:
-        main = self.query_one("#main", VerticalScroll)
-        if direction == "down":
-            main.scroll_down()
-        else:
-            main.scroll_up()
 
     def action_start(self) -> None:
         self.run_db(
@@ -464,6 +533,62 @@ class DetailScreen(WoScreen):
         self._with_reason(
             sv.send_back, f"Send {label} back", "What is still wrong", f"{label} sent back."
         )
+
+    def action_assign(self) -> None:
+        version = self._version()
+        label = wo_label(self.number)
+
+        def chosen(choice: AssignChoice) -> None:
+            self.run_db(
+                sv.assign,
+                self.ctx,
+                self.number,
+                assignee=choice.assignee,
+                team=choice.team,
+                expected_version=version,
+                then=self._done(f"Assigned {label} to {choice.label}."),
+            )
+
+        ask(self, AssigneePicker(f"Assign {label} to"), chosen)
+
+    def action_priority(self) -> None:
+        d = self.detail
+        if d is None:
+            return
+        version = d.version
+
+        def chosen(choice: PriorityChoice) -> None:
+            self.run_db(
+                sv.set_priority,
+                self.ctx,
+                self.number,
+                choice.urgency,
+                choice.impact,
+                expected_version=version,
+                then=self._done(f"{d.label} is now P{choice.priority}."),
+            )
+
+        ask_priority(self, d.label, d.urgency, d.impact, chosen)
+
+    def action_cancel(self) -> None:
+        version = self._version()
+        label = wo_label(self.number)
+
+        def given(reason: str) -> None:
+            def confirmed(yes: bool) -> None:
+                if yes:
+                    self.run_db(
+                        sv.cancel,
+                        self.ctx,
+                        self.number,
+                        reason,
+                        expected_version=version,
+                        then=self._done(f"{label} cancelled."),
+                    )
+
+            ask(self, ConfirmDialog(f"Cancel {label}?", f"Reason: {reason}"), confirmed)
+
+        ask(self, ReasonPrompt(f"Cancel {label}", "Reason for cancelling"), given)
 
     def action_reopen(self) -> None:
         label = wo_label(self.number)

@@ -1,8 +1,9 @@
 """Help: every key of the screen underneath, what it does, and the global keys.
 
 The list is read from the bindings themselves (after the user's keymap), so it
-cannot drift from what the keys do. Keys the row or role does not allow right now
-are listed dimmed with "(not now)".
+cannot drift from what the keys do. It lists every key, those the footer leaves out
+too; keys the row or role does not allow right now are dimmed with "not now" and,
+where the screen can say, why.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from wo_tui.screens.base import WoModal
+from wo_tui.screens.base import KeyInfo, WoModal, screen_keys
 
 HIDDEN_ACTIONS = ("scroll_left", "scroll_right", "page_left", "page_right")
 """Inherited scrolling keys that mean nothing on these screens."""
@@ -33,7 +34,7 @@ class HelpScreen(WoModal):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
-        width: 80;
+        width: 110;
         max-width: 100%;
         height: auto;
         max-height: 100%;
@@ -46,8 +47,8 @@ class HelpScreen(WoModal):
 
     def __init__(self, screen: Screen[Any]) -> None:
         super().__init__()
-        self.entries: list[tuple[str, str, bool]] = []
-        """(keys, what they do, allowed now): what the help shows."""
+        self.entries: list[tuple[str, str, bool, str | None]] = []
+        """(keys, what they do, allowed now, why not): what the help shows."""
         self._body = self._describe(screen)
 
     def _describe(self, screen: Screen[Any]) -> Group:
@@ -57,44 +58,35 @@ class HelpScreen(WoModal):
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
         table.add_column(style="dim", no_wrap=True)
-        ids: dict[tuple[str, str], str] = {}
-        own: list[tuple[str, str, bool]] = []
-        local: list[tuple[str, str, bool]] = []
-        everywhere: list[tuple[str, str, bool]] = []
-        seen: set[tuple[str, str]] = set()
-        for key, active in screen.active_bindings.items():
-            binding = active.binding
-            if (
-                not binding.description
-                or binding.action.startswith(HIDDEN_ACTIONS)
-                or (binding.action, binding.description) in seen
-            ):
+        own: list[KeyInfo] = []
+        local: list[KeyInfo] = []
+        everywhere: list[KeyInfo] = []
+        for info in screen_keys(screen):
+            if info.action.startswith(HIDDEN_ACTIONS):
                 continue
-            seen.add((binding.action, binding.description))
-            keys = [
-                self.app.get_key_display(b.binding)
-                for k, b in screen.active_bindings.items()
-                if b.binding.action == binding.action and k
-            ]
-            entry = (" ".join(dict.fromkeys(keys)) or key, binding.description, active.enabled)
-            ids[entry[:2]] = binding.id or ""
-            if active.node is self.app:
-                everywhere.append(entry)
-            elif active.node is screen:
-                own.append(entry)
+            if info.node is self.app:
+                everywhere.append(info)
+            elif info.node is screen:
+                own.append(info)
             else:
-                local.append(entry)
+                local.append(info)
         local = own + local
-        self.entries = local + everywhere
+        self.entries = [
+            (" ".join(i.keys), i.description, i.enabled, i.reason) for i in local + everywhere
+        ]
         for heading, entries in (("On this screen", local), ("Everywhere", everywhere)):
             table.add_row(Text(""), Text(""))
             table.add_row(Text(heading, style="bold"), Text(""))
-            for keys, description, enabled in entries:
-                style = "" if enabled else "dim"
+            for info in entries:
+                what = info.description
+                if not info.enabled:
+                    why = f": {info.reason.rstrip('.')}" if info.reason else ""
+                    what += f" (not now{why})"
+                style = "" if info.enabled else "dim"
                 table.add_row(
-                    Text(keys, style=style),
-                    Text(description + ("" if enabled else " (not now)"), style=style),
-                    Text(ids.get((keys, description), "")),
+                    Text(" ".join(info.keys), style=style),
+                    Text(what, style=style),
+                    Text(info.binding_id),
                 )
         table.add_row(Text(""), Text(""))
         table.add_row(Text("ctrl+p"), Text("Command palette: work orders, assets, actions"))

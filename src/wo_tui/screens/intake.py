@@ -22,7 +22,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.suggester import Suggester
-from textual.widgets import Footer, Header, Input, Label, Select, Static, TextArea
+from textual.widgets import Header, Input, Label, Select, Static, TextArea
 
 from wo_tui import clock
 from wo_tui.domain import formreads, sla
@@ -34,6 +34,7 @@ from wo_tui.domain.services import Ctx
 from wo_tui.errors import ValidationError, WoError
 from wo_tui.screens.base import DbMixin, WoScreen
 from wo_tui.text import clean, clean_line
+from wo_tui.widgets.chrome import WoFooter
 
 LEVEL_OPTIONS: list[tuple[str, int]] = [(f"{n} {name}", n) for n, name in sla.LEVELS.items()]
 MAX_CANDIDATES = 3
@@ -45,11 +46,12 @@ def when(moment: datetime) -> str:
 
 
 def priority_line(ctx: Ctx, urgency: int, impact: int) -> Content:
-    """``P3 high  respond by ...  resolve by ...`` for work raised now."""
+    """``P3 high`` and, on a line of its own, ``respond by ..., resolve by ...`` for work
+    raised now: on one line the longest (P1) lost its time at 80 columns."""
     prio = sla.priority(urgency, impact)
     response, resolution = sla.due_dates(clock.now(), prio, ctx.settings.sla)
     return Content.from_markup(
-        "[b]$prio[/b]  respond by $response  resolve by $resolution",
+        "[b]$prio[/b]\nrespond by $response, resolve by $resolution",
         prio=sla.PRIORITY_LABELS[prio],
         response=when(response),
         resolution=when(resolution),
@@ -117,12 +119,23 @@ def _rank(choice: Choice, text: str) -> int:
 class TypeAhead(Vertical):
     """An input that picks one of a list by key or name, with a line saying what it picked.
 
-    ``right`` accepts the completion; ``enter`` takes the first match and moves on.
+    ``right`` accepts the completion; ``enter`` takes the first match and moves on. The
+    move happens the moment ``enter`` arrives (a priority binding, run before keys are
+    passed to fields), so what is typed after it in one burst over SSH lands in the
+    next field; the match is taken once the field has seen the keys typed before it.
     """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "enter", "take", "Take the first match", id="typeahead_take", show=False, priority=True
+        ),
+    ]
 
     DEFAULT_CSS = """
     TypeAhead { height: auto; }
-    TypeAhead > .hint { height: 1; color: $text-muted; padding: 0 1; }
+    TypeAhead > .hint {
+        height: 1; color: $text-muted; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     TypeAhead > .hint.-bad { color: $error; }
     """
 
@@ -144,15 +157,21 @@ class TypeAhead(Vertical):
         *,
         what: str,
         lookup: Callable[[str], list[Choice]] | None = None,
+        after: str | None = None,
         id: str | None = None,
     ) -> None:
         """``lookup`` (run in a thread as the text changes) finds the choices in the
-        database, for lists too long to hold; without it, ``set_choices`` gives the list."""
+        database, for lists too long to hold; without it, ``set_choices`` gives the list.
+        ``after`` selects where ``enter`` goes, when that is not simply the next field
+        (the intake's location, reached by tab, is for when there is no asset)."""
         super().__init__(id=id)
+        self._after = after
         self._placeholder = placeholder
         self._what = what
         self._lookup = lookup
         self._looking_for: str | None = None
+        self._found_for = ""
+        """The text the choices were last looked up for."""
         self._enter_waiting = False
         self._suggester = _ChoiceSuggester()
         self._current: Match = Match(None, [])
@@ -201,6 +220,7 @@ class TypeAhead(Vertical):
     def _search(self, text: str) -> None:
         if not text:
             self._looking_for = None
+            self._found_for = ""
             self.set_choices([])
             return
         self._looking_for = text
@@ -217,15 +237,23 @@ class TypeAhead(Vertical):
         if text != self._looking_for:
             return
         self._looking_for = None
+        self._found_for = text
         self.set_choices(found)
-        if self._enter_waiting:
+        if self._enter_waiting and text == self.text:
             self._enter_waiting = False
             self._take_first()
 
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if self._looking_for is not None:
+    def action_take(self) -> None:
+        if self._after is not None:
+            self.screen.set_focus(self.screen.query_one(self._after))
+        else:
+            self.screen.focus_next()
+        self.input.call_later(self._take_when_ready)
+
+    def _take_when_ready(self) -> None:
+        """Runs after the keys typed before ``enter``; the matches for that text may
+        still be on their way from the database, and are then taken when they arrive."""
+        if self._lookup is not None and self.text and self._found_for != self.text:
             self._enter_waiting = True
             return
         self._take_first()
@@ -236,8 +264,6 @@ class TypeAhead(Vertical):
             self.input.value = self._current.candidates[0].key
             self.input.cursor_position = len(self.input.value)
             self._refresh_match()
-        if self.choice is not None or not self.text:
-            self.screen.focus_next()
 
     def _refresh_match(self) -> None:
         previous = self._current.choice
@@ -265,12 +291,10 @@ class TypeAhead(Vertical):
         shown = clean_line(
             ", ".join(f"{c.key} {c.name}" for c in found.candidates[:MAX_CANDIDATES])
         )
-        more = len(found.candidates) - MAX_CANDIDATES
         return Content.from_markup(
-            "$n match: $shown$more  (enter takes the first)",
+            "$n match, enter takes the first: $shown",
             n=str(len(found.candidates)),
             shown=shown,
-            more=f" +{more}" if more > 0 else "",
         )
 
 
@@ -278,7 +302,11 @@ class IntakeScreen(WoScreen):
     """Raise a request: who asks, about what, how bad."""
 
     BROWSE = False
-    HELP = "Raise a work request. Tab moves between fields; ctrl+s sends it."
+    HELP = (
+        "Raise a work request. Tab moves between fields; enter in the asset takes the first "
+        "match and goes on to the description (the location is for when there is no "
+        "asset); ctrl+s sends it."
+    )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "submit", "Submit", id="intake_submit", priority=True),
         Binding("ctrl+r", "reset", "Clear form", id="intake_reset"),
@@ -294,7 +322,8 @@ class IntakeScreen(WoScreen):
     IntakeScreen .row > .gap { width: 9; }
     IntakeScreen #description { height: 1fr; min-height: 4; }
     IntakeScreen #description-label { margin-top: 1; }
-    IntakeScreen #priority { height: 1; }
+    IntakeScreen #priority-row { margin-top: 0; }
+    IntakeScreen #priority { height: auto; width: 1fr; }
     IntakeScreen #duplicates { height: auto; color: $warning; }
     IntakeScreen #problems { height: auto; }
     IntakeScreen #result { height: auto; color: $success; }
@@ -333,6 +362,7 @@ class IntakeScreen(WoScreen):
                     "tag or name (optional)",
                     what="Asset",
                     lookup=partial(formreads.find_assets, self.ctx.store),
+                    after="#description",
                     id="asset",
                 )
             with Horizontal(classes="row"):
@@ -362,9 +392,11 @@ class IntakeScreen(WoScreen):
                     compact=True,
                     classes="narrow",
                 )
-            yield Static("", id="priority")
+            with Horizontal(classes="row", id="priority-row"):
+                yield Label("Priority")
+                yield Static("", id="priority")
             yield Static("", id="duplicates")
-        yield Footer()
+        yield WoFooter()
 
     def on_mount(self) -> None:
         for quiet in ("#location-from", "#result", "#problems"):
@@ -406,9 +438,7 @@ class IntakeScreen(WoScreen):
         return urgency, impact
 
     def _show_priority(self) -> None:
-        self.query_one("#priority", Static).update(
-            Content("Priority ") + priority_line(self.ctx, *self._levels())
-        )
+        self.query_one("#priority", Static).update(priority_line(self.ctx, *self._levels()))
 
     @on(TypeAhead.Picked, "#asset")
     def _asset_picked(self, event: TypeAhead.Picked) -> None:

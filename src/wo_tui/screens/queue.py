@@ -1,6 +1,9 @@
 """The technician's queue: my work, then my team's unclaimed work, by priority and
 time to breach. Every step of doing the job is one key, so it works from a phone
 over SSH at 80x24. A dispatcher can open anyone's queue (``w``).
+
+Each key acts on the one row under the cursor (a job is done one at a time, so
+the queue has no marks); the footer shows the keys that apply to that row.
 """
 
 from __future__ import annotations
@@ -13,17 +16,19 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from wo_tui import clock
 from wo_tui.domain import lifecycle as lc
 from wo_tui.domain import permissions as perm
 from wo_tui.domain import services as sv
-from wo_tui.screens.base import ListScreen
+from wo_tui.errors import WoError
+from wo_tui.screens.base import ListScreen, update_text
 from wo_tui.screens.board import is_overdue, minute_now, work_columns
 from wo_tui.store import queries
 from wo_tui.store.queries import BoardRow
 from wo_tui.text import clean_line
+from wo_tui.widgets.chrome import WoFooter
 from wo_tui.widgets.paged_table import PagedTable
 from wo_tui.widgets.pickers import (
     AssignChoice,
@@ -51,6 +56,9 @@ class QueueSource:
     team_id: int | None
     total: int = 0
     overdue: int = 0
+
+    def interrupt(self) -> None:
+        self.store.stop_reads()
 
     def count(self) -> int:
         self.total, self.overdue = queries.queue_count(
@@ -93,17 +101,18 @@ class QueueScreen(ListScreen):
         "first. Start, note, log time and parts as you go; complete opens the closeout form."
     )
     BROWSE = True
+    ROW_ACTIONS = frozenset({*VERBS, "checklist", "asset_history", "whose"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "start", "Start", id="queue_start"),
         Binding("h", "hold", "Hold", id="queue_hold"),
         Binding("r", "resume", "Resume", id="queue_resume"),
         Binding("n", "note", "Note", id="queue_note"),
-        Binding("l", "log_time", "Log time", id="queue_log_time"),
+        Binding("l", "log_time", "Time", id="queue_log_time"),
         Binding("p", "use_part", "Part", id="queue_use_part"),
         Binding("c", "complete", "Complete", id="queue_complete"),
         Binding("t", "checklist", "Checklist", id="queue_checklist"),
-        Binding("y", "asset_history", "Asset history", id="queue_asset_history"),
-        Binding("w", "whose", "Whose queue", id="queue_whose"),
+        Binding("y", "asset_history", "History", id="queue_asset_history"),
+        Binding("w", "whose", "Whose", id="queue_whose"),
     ]
     DEFAULT_CSS = """
     QueueScreen #summary { height: auto; padding: 0 1; background: $boost; }
@@ -123,9 +132,10 @@ class QueueScreen(ListScreen):
             columns,
             alert=lambda r: is_overdue(r, clock.now()),
             empty="Nothing in this queue.",
+            markable=False,
             id="queue",
         )
-        yield Footer()
+        yield WoFooter()
 
     @property
     def table(self) -> PagedTable:
@@ -143,7 +153,7 @@ class QueueScreen(ListScreen):
 
     def show_queue(self, user_id: int, team_id: int | None, name: str) -> None:
         self.owner = clean_line(name)
-        self.source = QueueSource(self.ctx.store, user_id, team_id)
+        self.source = QueueSource(self.ctx.store.cancellable(), user_id, team_id)
         self.table.set_source(self.source)
 
     def reload(self) -> None:
@@ -157,45 +167,41 @@ class QueueScreen(ListScreen):
         summary = Text.assemble((title, "bold"), f"  {self.table.total} work orders")
         if overdue:
             summary.append(f" · {overdue} overdue", style="bold red")
-        self.query_one("#summary", Static).update(summary)
-        self.refresh_bindings()
+        update_text(self.query_one("#summary", Static), summary)
 
     @on(PagedTable.Selected)
     def _open(self, event: PagedTable.Selected) -> None:
         self.wo_app.open_work_order(event.row.number)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+    def why_not(self, action: str) -> str | None:
+        """Role, then whose work it is, then the lifecycle: the service's own words."""
+        if action not in self.ROW_ACTIONS:
+            return super().why_not(action)
         if not self.is_mounted:
-            return True
+            return None
         actor = self.ctx.actor
-        if action == "back":
-            return len(self.app.screen_stack) > 1
         if action == "whose":
-            return (perm.may(actor, "view_all_work") and actor.role != perm.TECHNICIAN) or None
-        if action == "asset_history":
-            return (self.row is not None and bool(self.row.asset_tag)) or None
-        if action == "checklist":
-            row = self.row
-            return (
-                row is not None and perm.may_work_on(actor, row.assignee_id, row.team_id)
-            ) or None
-        verb = VERBS.get(action)
-        if verb is None:
-            return True
+            if perm.may(actor, "view_all_work") and actor.role != perm.TECHNICIAN:
+                return None
+            return "Only a dispatcher opens someone else's queue."
         row = self.row
-        if row is None or not perm.may(actor, verb):
-            return None
-        if not perm.may_work_on(actor, row.assignee_id, row.team_id):
-            return None
-        return lc.allowed(verb, row.status) or None
+        if row is None:
+            return "Nothing is selected: the queue is empty."
+        if action == "asset_history":
+            return None if row.asset_tag else f"{row.label} has no asset."
+        verb = "checklist" if action == "checklist" else VERBS[action]
+        try:
+            perm.require_work(actor, verb, row.label, row.assignee_id, row.team_id)
+            if verb != "checklist":
+                lc.check(verb, row.label, row.status)
+        except WoError as refused:
+            return refused.message
+        return None
 
     def _row_for(self, action: str) -> BoardRow | None:
-        row = self.row
-        if row is None or not self.check_action(action, ()):
-            if row is not None:
-                self.notify(f"{row.label}: not possible now.", markup=False)
+        if self.explain(action):
             return None
-        return row
+        return self.row
 
     def _after(self, message: str) -> Callable[[Any], None]:
         def done(_: Any) -> None:
@@ -307,11 +313,13 @@ class QueueScreen(ListScreen):
             self.app.push_screen(ChecklistDialog(row.number))
 
     def action_asset_history(self) -> None:
-        row = self.row
-        if row is not None and row.asset_tag:
+        if (row := self._row_for("asset_history")) is not None:
             self.wo_app.open_asset(row.asset_tag)
 
     def action_whose(self) -> None:
+        if self.explain("whose"):
+            return
+
         def chosen(choice: AssignChoice) -> None:
             if choice.user_id is not None:
                 self.show_queue(choice.user_id, choice.team_id, choice.label)

@@ -12,6 +12,14 @@ jump into the unknown middle.
 The cursor and the marks are kept by row identity (``ident``), not position, so a
 refresh that moves the row (its due date changed, rows were added above it) keeps
 the cursor on the same work order.
+
+One refresh runs at a time. A refresh asked for while one is running (a key typed
+into a filter, a change elsewhere) waits for it, and the older result is dropped
+unseen: typing costs one query at a time, never a queue of them, and a list never
+shows the rows of a filter that was already replaced. Row fetches belong to the
+snapshot they extend: none starts before its refresh has landed, and one that lands
+after a newer refresh began is dropped (it would put another list's rows, or another
+moment's, into this one).
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ from textual.strip import Strip
 from textual.timer import Timer
 from textual.worker import get_current_worker
 
-from wo_tui.errors import WoError
+from wo_tui.errors import Interrupted, WoError
 from wo_tui.text import one_line
 
 
@@ -54,6 +62,11 @@ class RowSource(Protocol):
 
     def last(self, limit: int) -> list[Any]: ...
 
+    def interrupt(self) -> None:
+        """Stop the reads in progress: this source's answers are no longer wanted.
+        A source whose reads cannot be stopped does nothing."""
+        ...
+
     def locate(self, row: Any) -> tuple[int, Any] | None:
         """Where ``row`` is now, and its fresh copy; ``None`` when it left the list."""
         ...
@@ -61,7 +74,9 @@ class RowSource(Protocol):
 
 @dataclass(frozen=True)
 class Column:
-    """``width`` 0 takes the room left; ``hide_below`` drops the column on narrow tables."""
+    """``width`` 0 takes the room left; ``hide_below`` drops the column on narrow tables;
+    ``grow`` is how much wider the column gets once the flexible one is comfortable;
+    ``short`` is a shorter way to say a value that does not fit."""
 
     label: str
     width: int
@@ -69,6 +84,12 @@ class Column:
     style: Callable[[Any], str] | None = None
     hide_below: int = 0
     align_right: bool = False
+    grow: int = 0
+    short: Callable[[Any], str] | None = None
+
+
+COMFORTABLE = 48
+"""Columns of room the flexible column (the title) gets before the others grow."""
 
 
 @dataclass
@@ -82,7 +103,10 @@ class _Snapshot:
 
 
 class PagedTable(ScrollView, can_focus=True):
-    """Rows from a ``RowSource``; j/k/g/G/pgup/pgdn move, space marks, enter selects."""
+    """Rows from a ``RowSource``; j/k/g/G/pgup/pgdn move, space marks, enter selects.
+
+    Every key is kept out of the footer (they are the same on every list, and the
+    footer's room goes to what the row allows); help and the palette list them."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down,j", "cursor_down", "Down", id="table_down", show=False),
@@ -91,8 +115,8 @@ class PagedTable(ScrollView, can_focus=True):
         Binding("pageup,ctrl+b", "page_up", "Page up", id="table_page_up", show=False),
         Binding("home,g", "top", "Top", id="table_top", show=False),
         Binding("end,G", "bottom", "Bottom", id="table_bottom", show=False),
-        Binding("space", "toggle_mark", "Mark", id="table_mark"),
-        Binding("enter", "select", "Open", id="table_open"),
+        Binding("space", "toggle_mark", "Mark", id="table_mark", show=False),
+        Binding("enter", "select", "Open", id="table_open", show=False),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "paged-table--header",
@@ -164,16 +188,24 @@ class PagedTable(ScrollView, can_focus=True):
         *,
         alert: Callable[[Any], bool] | None = None,
         empty: str = "Nothing to show.",
+        markable: bool = True,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.columns = list(columns)
+        self.markable = markable
+        """Whether ``space`` marks rows (a list whose screen has no bulk action says no)."""
         self._alert = alert
         self._empty = empty
         self._source: RowSource | None = None
         self._rows: dict[int, Any] = {}
         self._total = 0
         self._generation = 0
+        """The newest refresh asked for."""
+        self._applied = 0
+        """The refresh whose snapshot is on screen; row fetches wait until it is the newest."""
+        self._refresh_running = False
+        self._reset_pending = False
         self._loading: set[int] = set()
         self._marks: dict[Hashable, Any] = {}
         self._loaded_once = False
@@ -212,37 +244,53 @@ class PagedTable(ScrollView, can_focus=True):
         """The cached rows in order (what is on and near the screen)."""
         return [self._rows[i] for i in sorted(self._rows)]
 
+    @property
+    def refreshing(self) -> bool:
+        """A refresh asked for has not landed yet."""
+        return self._applied != self._generation
+
     def set_source(self, source: RowSource, *, reset_cursor: bool = True) -> None:
-        """Show another list (a new filter): start at its top unless told otherwise."""
+        """Show another list (a new filter): start at its top unless told otherwise.
+
+        The rows shown stay until the new list's first rows replace them in one go; a
+        read still running for the old list is stopped (its answer would be thrown away)."""
+        if self._source is not None and self._source is not source:
+            self._source.interrupt()
         self._source = source
-        if reset_cursor:
-            self._rows = {}
-            self.cursor = 0
-            self.scroll_to(y=0, animate=False, immediate=True)
+        self._reset_pending = self._reset_pending or reset_cursor
         self.reload()
 
     def reload(self) -> None:
         """Fetch the count and the rows around the cursor again, keeping the cursor on
-        the same row wherever it moved. Rows already shown stay until the new ones come."""
+        the same row wherever it moved. Rows already shown stay until the new ones come;
+        while a refresh runs, this one waits for it."""
         if self._source is None:
             return
         self._generation += 1
         self._loading.clear()
+        if not self._refresh_running:
+            self._start_refresh()
+
+    def _start_refresh(self) -> None:
+        assert self._source is not None
+        self._refresh_running = True
         height = self._visible_rows if self.size.height > 1 else self.app.size.height
-        self._refresh_worker(
-            self._source, self._generation, self.current, self.cursor, self._top, height
-        )
+        if self._reset_pending:
+            row, cursor, top = None, 0, 0
+        else:
+            row, cursor, top = self.current, self.cursor, self._top
+        self._refresh_worker(self._source, self._generation, row, cursor, top, height)
 
     # ------------------------------------------------------------ fetching (threads)
 
-    @work(thread=True, exclusive=True, group="paged-table-refresh", exit_on_error=False)
+    @work(thread=True, group="paged-table-refresh", exit_on_error=False)
     def _refresh_worker(
         self, source: RowSource, generation: int, row: Any, cursor: int, top: int, height: int
     ) -> None:
         try:
             snapshot = self._snapshot(source, generation, row, cursor, top, height)
         except Exception as exc:
-            self.app.call_from_thread(self._failed, exc)
+            self.app.call_from_thread(self._refresh_failed, exc)
             return
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._apply, snapshot)
@@ -252,7 +300,13 @@ class PagedTable(ScrollView, can_focus=True):
     ) -> _Snapshot:
         total = source.count()
         rows: dict[int, Any] = {}
-        found = source.locate(row) if row is not None else None
+        found = None
+        # A change committed between the reads of ``locate`` (the row moved while it
+        # was being found) loses the row; one more try finds where it went.
+        for _attempt in range(2 if row is not None else 0):
+            found = source.locate(row)
+            if found is not None:
+                break
         if found is not None:
             cursor, fresh = found
             above = min(cursor, 2 * height)
@@ -277,10 +331,19 @@ class PagedTable(ScrollView, can_focus=True):
 
     @work(thread=True, group="paged-table-fetch", exit_on_error=False)
     def _fetch_worker(
-        self, source: RowSource, generation: int, start: int, limit: int, after: Any, before: Any
+        self,
+        source: RowSource,
+        generation: int,
+        total: int,
+        start: int,
+        limit: int,
+        after: Any,
+        before: Any,
     ) -> None:
+        """``total`` is the count of the snapshot this fetch extends (the table's own
+        may belong to a newer refresh by the time this thread runs)."""
         try:
-            if before is None and after is None and start + limit >= self._total:
+            if before is None and after is None and start + limit >= total:
                 rows = source.last(limit)
             else:
                 rows = source.fetch(start, limit, after, before)
@@ -294,6 +357,8 @@ class PagedTable(ScrollView, can_focus=True):
     def _failed(self, error: Exception) -> None:
         """A failed read leaves the rows blank and says why; the next refresh retries."""
         self._loading.clear()
+        if isinstance(error, Interrupted):
+            return
         if isinstance(error, WoError):
             message = error.message
         else:
@@ -301,9 +366,19 @@ class PagedTable(ScrollView, can_focus=True):
             message = f"Could not read the list ({type(error).__name__}): {error}"
         self.app.notify(message, severity="error", markup=False)
 
+    def _refresh_failed(self, error: Exception) -> None:
+        self._refresh_running = False
+        self._failed(error)
+        if self.refreshing:
+            self._start_refresh()
+
     def _apply(self, snap: _Snapshot) -> None:
+        self._refresh_running = False
         if snap.generation != self._generation:
+            self._start_refresh()
             return
+        self._applied = snap.generation
+        self._reset_pending = False
         self._total = snap.total
         self._rows = snap.rows
         self._loaded_once = True
@@ -345,7 +420,7 @@ class PagedTable(ScrollView, can_focus=True):
 
         A run whose neighbour is still on its way waits for it (this is called again
         when it lands), so that the run can be read by key rather than by offset."""
-        if self._source is None or not self._loaded_once:
+        if self._source is None or not self._loaded_once or self.refreshing:
             return
         height = max(self.scrollable_content_region.height - 1, 1)
         lo = max(self._top - 2 * height, 0)
@@ -365,7 +440,7 @@ class PagedTable(ScrollView, can_focus=True):
             if after is None and before is None and (a - 1 in self._loading or b in self._loading):
                 continue
             self._loading.update(range(a, b))
-            self._fetch_worker(self._source, self._generation, a, b - a, after, before)
+            self._fetch_worker(self._source, self._generation, self._total, a, b - a, after, before)
 
     # ------------------------------------------------------------ cursor and scrolling
 
@@ -424,6 +499,11 @@ class PagedTable(ScrollView, can_focus=True):
     def action_bottom(self) -> None:
         self._set_cursor(self._total - 1)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_mark":
+            return self.markable
+        return True
+
     def action_toggle_mark(self) -> None:
         row = self.current
         if row is None:
@@ -458,12 +538,21 @@ class PagedTable(ScrollView, can_focus=True):
         return style
 
     def _widths(self, width: int) -> list[tuple[Column, int]]:
+        """Fixed columns at their width; the flexible ones share the rest. Room beyond a
+        comfortable title goes to the columns that can grow, in their order."""
         shown = [c for c in self.columns if width >= c.hide_below]
         fixed = sum(c.width for c in shown if c.width) + 2 + len(shown) - 1
         flex = [c for c in shown if not c.width]
         room = max(width - fixed, 8 * len(flex))
+        spare = max(room - COMFORTABLE * len(flex), 0) if flex else room
+        extra: dict[int, int] = {}
+        for i, c in enumerate(shown):
+            if c.width and c.grow and spare:
+                extra[i] = min(c.grow, spare)
+                spare -= extra[i]
+        room -= sum(extra.values())
         each = room // len(flex) if flex else 0
-        return [(c, c.width or each) for c in shown]
+        return [(c, c.width + extra.get(i, 0) if c.width else each) for i, c in enumerate(shown)]
 
     def _line(
         self, cells: list[Text], width: int, base: Style | None = None, top: Style | None = None
@@ -486,7 +575,7 @@ class PagedTable(ScrollView, can_focus=True):
             return self._line(cells, width, top=header_style)
         index = self._top + y - 1
         if index >= self._total:
-            if index == 0 and self._loaded_once:
+            if index == 0 and self._loaded_once and not self.refreshing:
                 return self._line([Text(" " + self._empty)], width, top=self._style("placeholder"))
             return Strip.blank(width, self.rich_style)
         row = self._rows.get(index)
@@ -512,7 +601,10 @@ class PagedTable(ScrollView, can_focus=True):
             base = self._style("alert")
         cells: list[Text] = [Text("● " if marked else "  ", style=self._style("marked"))]
         for column, w in layout:
-            value = one_line(column.value(row), w)
+            full = column.value(row)
+            if column.short is not None and len(full) > w:
+                full = column.short(row)
+            value = one_line(full, w)
             value = value.rjust(w) if column.align_right else value.ljust(w)
             style = column.style(row) if column.style is not None else ""
             cells.append(Text(value, style=style))

@@ -26,8 +26,8 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from wo_tui import clock
+from wo_tui.domain import formreads, sla
 from wo_tui.domain import lifecycle as lc
-from wo_tui.domain import sla
 from wo_tui.domain.units import format_minutes, parse_date, parse_minutes
 from wo_tui.errors import ValidationError
 from wo_tui.screens.base import WoModal
@@ -386,32 +386,70 @@ class AssigneePicker(TypeAhead):
         return out
 
 
+def _work_row(label: str, status: str, tag: str, title: str) -> Text:
+    return Text.assemble(
+        (label, "bold"),
+        f" {status:<11} ",
+        (f"{one_line(tag, 10):<10} ", "dim"),
+        one_line(title, 40),
+    )
+
+
 class WorkOrderPicker(TypeAhead):
-    """A work order by number or title words (``duplicate of``, jump to)."""
+    """A work order by number or title words (``duplicate of``, jump to).
+
+    Given an asset, the empty search lists the open work on it first: the work a
+    duplicate request most likely repeats, whatever its title says."""
 
     DEFAULT_CSS = _css("WorkOrderPicker")
     TITLE_TEXT = "Work order"
+    LIMIT = 30
 
     def __init__(
-        self, title: str | None = None, *, statuses: Sequence[str] | None = None, query: str = ""
+        self,
+        title: str | None = None,
+        *,
+        statuses: Sequence[str] | None = None,
+        query: str = "",
+        asset_tag: str = "",
     ) -> None:
         super().__init__(title, query)
         self._statuses = tuple(statuses) if statuses else None
+        self._asset_tag = asset_tag
 
     def placeholder(self) -> str:
+        if self._asset_tag:
+            return (
+                f"number or words of the title (open work on {clean_line(self._asset_tag)} below)"
+            )
         return "number or words of the title"
 
     def search(self, text: str) -> list[tuple[str, Any, Text | Content]]:
-        hits = queries.find_work_orders(self.ctx.store, text, 30, statuses=self._statuses)
+        if self._asset_tag and not text.strip():
+            on_asset = [
+                w
+                for w in formreads.open_work_for_asset(self.ctx.store, self._asset_tag, self.LIMIT)
+                if not w.is_request
+            ]
+            if on_asset:
+                return [
+                    (
+                        f"w{w.number}",
+                        w.number,
+                        _work_row(w.label, w.status, self._asset_tag, w.title),
+                    )
+                    for w in on_asset
+                ]
+        hits = queries.find_work_orders(self.ctx.store, text, self.LIMIT, statuses=self._statuses)
         return [
             (
                 f"w{h.number}",
                 h.number,
-                Text.assemble(
-                    (h.label, "bold"),
-                    f" {lc.STATUS_LABELS.get(h.status, h.status):<11} ",
-                    (f"{one_line(h.asset_tag, 10):<10} ", "dim"),
-                    one_line(h.title, 40),
+                _work_row(
+                    h.label,
+                    lc.STATUS_LABELS.get(h.status, h.status),
+                    h.asset_tag,
+                    h.title,
                 ),
             )
             for h in hits

@@ -11,6 +11,7 @@ from wo_tui.domain import lifecycle as lc
 from wo_tui.domain import services as sv
 from wo_tui.screens.closeout import CloseoutScreen
 from wo_tui.store.models import LabourEntry, Part, PartUsage, WorkOrder
+from wo_tui.widgets.pickers import ConfirmDialog
 
 
 def started_work(site: Any) -> int:
@@ -110,19 +111,86 @@ async def test_full_closeout_completes_with_labour_parts_codes_and_follow_up(
     assert follow.title == "Replace coupling at shutdown" and follow.urgency == 1
 
 
-async def test_logged_labour_can_be_removed_from_the_form(site: Any, make: Any) -> None:
+async def test_saved_labour_is_removed_only_by_delete_after_a_yes(site: Any, make: Any) -> None:
     number = started_work(site)
     sv.log_labour(site.tech, number, 30)
     app = make(site.tech)
     async with app.run_test(size=SIZE) as pilot:
         await open_closeout(app, pilot, number)
         assert "0:30" in str(app.screen.query_one("#labour").get_option_at_index(0).prompt)
-        await pilot.press("tab", "tab", "tab", "delete")  # resolution, cause, remedy, labour
+        await pilot.press("tab", "tab", "tab", "backspace")  # resolution, cause, remedy, labour
+        await settle(pilot)
+        assert isinstance(app.screen, CloseoutScreen)
+        await pilot.press("delete")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await settle(pilot)
+        with site.store.read() as s:
+            assert len(s.exec(select(LabourEntry)).all()) == 1
+        await pilot.press("delete", "y")
         await settle(pilot)
         labour = app.screen.query_one("#labour")
         assert "no time logged yet" in str(labour.get_option_at_index(0).prompt)
+        messages = [n.message for n in app._notifications]
+        assert f"Removed 0:30 by alice on 2026-03-02 from WO-{number:06d}." in messages
+        await pilot.press("tab", *"45", "enter", "shift+tab", "delete")  # a new one: no question
+        await settle(pilot)
+        assert isinstance(app.screen, CloseoutScreen)
+        assert "Removed 0:45 (it was not saved yet)." in [n.message for n in app._notifications]
     with site.store.read() as s:
         assert s.exec(select(LabourEntry)).first() is None
+
+
+async def test_escape_keeps_a_draft_that_comes_back(site: Any, make: Any) -> None:
+    number = started_work(site)
+    app = make(site.tech)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_closeout(app, pilot, number)
+        await pilot.press(*"Half done", "tab", *"wear", "enter", "tab", "tab", *"1:15", "enter")
+        await pilot.press(*"20")  # typed, not added
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, CloseoutScreen)
+        assert any("kept as a draft" in n.message for n in app._notifications)
+        app.push_screen(CloseoutScreen(number))
+        await settle(pilot)
+        form = app.screen
+        assert form.query_one("#resolution").text == "Half done"
+        assert form.query_one("#cause").text == "wear"
+        assert form.query_one("#minutes").value == "20"
+        assert "1:15" in str(form.query_one("#labour").get_option_at_index(0).prompt)
+        await pilot.press("ctrl+r", "y", "escape")
+        await settle(pilot)
+        app.push_screen(CloseoutScreen(number))
+        await settle(pilot)
+        assert app.screen.query_one("#resolution").text == ""
+        assert app.screen.new_labour == []
+
+
+async def test_problems_follow_the_form_as_it_is_filled(site: Any, make: Any) -> None:
+    number = started_work(site)
+    app = make(site.tech)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_closeout(app, pilot, number)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Cause code: pick one from the list." in shown(app, "#problems")
+        await pilot.press(*"Fixed", "tab", *"wear", "enter", *"repl", "enter")
+        await settle(pilot)
+        problems = shown(app, "#problems")
+        assert "Resolution" not in problems and "Cause" not in problems
+        assert "Remedy" not in problems and "Labour: log at least one" in problems
+        await pilot.press("tab", *"30", "enter")
+        await settle(pilot)
+        assert "Labour" not in shown(app, "#problems")
+        app.screen.query_one("#no-parts").focus()
+        await pilot.press("space", "tab", "space")
+        await settle(pilot)
+        assert "Follow-up: describe" in shown(app, "#problems")
+        await pilot.press("space")
+        await settle(pilot)
+        assert not app.screen.query_one("#problems").display
 
 
 async def test_stale_closeout_is_refused_keeps_the_form_and_goes_through_after(

@@ -49,6 +49,27 @@ async def test_priority_and_due_follow_urgency_and_impact(site: Any, make: Any) 
         assert "P1 emergency" in shown(app, "#priority")
         assert "respond by Mon 02 Mar 10:00" in shown(app, "#priority")
         assert "resolve by Mon 02 Mar 13:00" in shown(app, "#priority")
+        assert fits(app, "#priority")
+
+
+def fits(app: Any, selector: str) -> bool:
+    """Every line of the widget's text is inside the widget, and the widget on screen."""
+    widget = app.screen.query_one(selector)
+    width = widget.content_size.width
+    lines = str(widget.render()).splitlines()
+    return widget.region.right <= SIZE[0] and all(len(line) <= width for line in lines)
+
+
+async def test_several_matches_say_what_enter_does_within_80_columns(site: Any, make: Any) -> None:
+    app = make(site.requester)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("tab", "tab", "tab", "1")
+        await settle(pilot)
+        hint = app.screen.query_one("#asset .hint")
+        text = str(hint.render())
+        end = text.index("enter takes the first") + len("enter takes the first")
+        assert end <= hint.content_size.width and hint.region.right <= SIZE[0]
 
 
 async def test_empty_form_lists_every_problem(site: Any, make: Any) -> None:

@@ -13,6 +13,7 @@ from wo_tui.domain import lifecycle as lc
 from wo_tui.domain import services as sv
 from wo_tui.screens.asset_history import AssetHistoryScreen
 from wo_tui.screens.detail import DetailScreen
+from wo_tui.screens.request_detail import RequestDetailScreen
 from wo_tui.store.models import Note, WorkOrder
 
 HOSTILE = "[/] [@click=app.quit]x[/] [link=https://x]y[/link] \x1b]52;c;Zm9v\x07 \x1b[2J"
@@ -172,6 +173,34 @@ async def test_technician_starts_holds_and_resumes_from_detail(site: Any, make: 
     assert row.status == lc.IN_PROGRESS and row.hold_reason == ""
 
 
+async def test_dispatcher_assigns_reprioritises_and_cancels_from_detail(
+    site: Any, make: Any
+) -> None:
+    req = sv.submit_request(
+        site.requester, requester="Rita", description="Door sticks", urgency=3, impact=3
+    )
+    wo = sv.approve_request(site.dispatcher, req.number)
+    app = make(site.dispatcher)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(DetailScreen(wo.number))
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press(*"alice", "enter")
+        await settle(pilot)
+        assert "assigned" in shown(app, "#fields")
+        await pilot.press("u", "enter")  # the chooser opens on 3/3; enter keeps it
+        await settle(pilot)
+        await pilot.press("x", *"Duplicate of a call", "enter", "y")
+        await settle(pilot)
+        assert "cancelled" in shown(app, "#fields")
+    with site.store.read() as s:
+        row = s.exec(select(WorkOrder).where(WorkOrder.number == wo.number)).one()
+    assert row.status == lc.CANCELLED and row.cancel_reason == "Duplicate of a call"
+    assert row.assignee_id == site.tech.actor.id
+
+
 async def test_change_elsewhere_appears_without_a_keypress(site: Any, make: Any) -> None:
     number = completed_work(site)
     app = make(site.dispatcher)
@@ -221,10 +250,13 @@ async def test_parent_and_follow_up_open_by_keys(site: Any, make: Any) -> None:
         await settle(pilot)
         app.push_screen(DetailScreen(number))
         await settle(pilot)
-        assert "follow-up WO-000002" in str(
-            app.screen.query_one("#linked").get_option_at_index(0).prompt
-        )
+        linked = app.screen.query_one("#linked")
+        assert "request REQ-000001  approved  by Rita" in str(linked.get_option_at_index(0).prompt)
+        assert "follow-up WO-000002" in str(linked.get_option_at_index(1).prompt)
         await pilot.press("tab", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RequestDetailScreen) and app.screen.number == 1
+        await pilot.press("escape", "down", "enter")
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen) and app.screen.number == follow_up.number
         await pilot.press("P")
@@ -233,3 +265,36 @@ async def test_parent_and_follow_up_open_by_keys(site: Any, make: Any) -> None:
         await pilot.press("escape", "escape")
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen) and app.screen.number == number
+
+
+async def test_contact_and_timeline_in_words_for_the_technician(site: Any, make: Any) -> None:
+    req = sv.submit_request(
+        site.requester,
+        requester="Rita",
+        contact="x2231 [b]",
+        description="Pump leaking",
+        urgency=2,
+        impact=2,
+        asset_tag="P-101",
+    )
+    parent = sv.approve_request(site.dispatcher, req.number)
+    sv.assign(site.dispatcher, parent.number, assignee="alice")
+    follow_up = sv.create_work_order(
+        site.dispatcher, title="Check alignment", asset_tag="P-101", parent=parent.number
+    )
+    sv.assign(site.dispatcher, follow_up.number, assignee="alice")
+    app = make(site.tech)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(DetailScreen(parent.number))
+        await settle(pilot)
+        assert "Asked by Rita  contact x2231 [b]" in shown(app, "#fields")
+        timeline = shown(app, "#timeline")
+        assert "Asset: - -> P-101" in timeline and "Triaged by: - -> dana" in timeline
+        assert "Status: open -> assigned" in timeline and "Urgency: - -> medium" in timeline
+        app.push_screen(DetailScreen(follow_up.number))
+        await settle(pilot)
+        timeline = shown(app, "#timeline")
+        assert "Parent: - -> WO-000001" in timeline
+        assert "- -> -" not in timeline and "_id" not in timeline
+        assert "contact -" in shown(app, "#fields")

@@ -8,6 +8,7 @@ and look at every changed picture before committing it.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,20 +16,19 @@ from formkit import SIZE, WIDE, settle
 from textual.pilot import Pilot
 from textual.screen import Screen
 
+from tests.conftest import FROZEN
+from wo_tui import clock
 from wo_tui.domain import services as sv
 from wo_tui.screens.asset_history import AssetHistoryScreen
 from wo_tui.screens.closeout import CloseoutScreen
 from wo_tui.screens.detail import DetailScreen
+from wo_tui.screens.request_detail import RequestDetailScreen
 
 SIZES = pytest.mark.parametrize("size", [SIZE, WIDE], ids=["80x24", "120x40"])
 
 
 def seed(site: Any) -> dict[str, int]:
-    """A completed work order with a follow-up, and one in progress with time logged.
-
-    The pictures are of the screens, not of the backend: one set, taken on SQLite."""
-    if not site.store.is_sqlite:
-        pytest.skip("screen snapshots are taken on SQLite only")
+    """A completed work order with a follow-up, and one in progress with time logged."""
     req = sv.submit_request(
         site.requester,
         requester="Rita Reception",
@@ -79,8 +79,6 @@ def steady(
         if screen is not None:
             pilot.app.push_screen(screen)
             await settle(pilot)
-        for widget in pilot.app.screen.query("Input, TextArea"):
-            widget.cursor_blink = False
         await pilot.press(*keys)
         await settle(pilot)
 
@@ -119,3 +117,51 @@ def test_asset_history(site: Any, make: Any, snap_compare: Any, size: tuple[int,
     app = make(site.dispatcher)
     screen = lambda: AssetHistoryScreen("P-101")  # noqa: E731
     assert snap_compare(app, terminal_size=size, run_before=steady(screen))
+
+
+def seed_request(site: Any) -> int:
+    """A request waiting for triage on an asset with open work (a possible duplicate)."""
+    seed(site)
+    clock.freeze(FROZEN - timedelta(hours=2))
+    try:
+        number = sv.submit_request(
+            site.requester,
+            requester="Sam Shift",
+            contact="radio ch 4",
+            source="tenant",
+            description="Feed pump dripping again\nSame place as last week, under the skid.",
+            urgency=1,
+            impact=2,
+            asset_tag="P-101",
+        ).number
+    finally:
+        clock.freeze(FROZEN)
+    return number
+
+
+@SIZES
+def test_request_detail(site: Any, make: Any, snap_compare: Any, size: tuple[int, int]) -> None:
+    number = seed_request(site)
+    app = make(site.dispatcher)
+    screen = lambda: RequestDetailScreen(number)  # noqa: E731
+    assert snap_compare(app, terminal_size=size, run_before=steady(screen))
+
+
+DIALOGS = {
+    "reason": ("r", *"Not ours"),
+    "confirm": ("a",),
+    "typeahead": ("d",),
+    "priority": ("u", "down"),
+}
+
+
+@SIZES
+@pytest.mark.parametrize("dialog", list(DIALOGS))
+def test_dialog(
+    site: Any, make: Any, snap_compare: Any, size: tuple[int, int], dialog: str
+) -> None:
+    """The main dialogs, each over the request record it was asked from."""
+    number = seed_request(site)
+    app = make(site.dispatcher)
+    screen = lambda: RequestDetailScreen(number)  # noqa: E731
+    assert snap_compare(app, terminal_size=size, run_before=steady(screen, *DIALOGS[dialog]))
