@@ -29,7 +29,7 @@ from textual.screen import Screen
 from wo_tui.config import Settings
 from wo_tui.domain import permissions as perm
 from wo_tui.domain.permissions import Actor
-from wo_tui.domain.services import Ctx
+from wo_tui.domain.services import Changed, Ctx, standing
 
 if TYPE_CHECKING:
     from wo_tui.store.db import Store
@@ -139,6 +139,8 @@ class WoApp(App[int]):
         super().__init__()
         self.data_token: int | None = None
         """The change token last polled (None until the first poll)."""
+        self.signed_out = False
+        """An admin changed this user since start: nothing but quitting works now."""
         self.sub_title = f"{actor.display_name} ({actor.role})"
         if store.read_only:
             self.sub_title += " - READ-ONLY"
@@ -187,6 +189,8 @@ class WoApp(App[int]):
         return pm.run(self.ctx)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.signed_out:
+            return action == "quit_now"
         if action == "section":
             return parameters[0] in self.sections
         if action == "digit_section":
@@ -289,6 +293,10 @@ class WoApp(App[int]):
         if event.worker.group == "pm_run":
             self._pm_generated(event.worker, event.state)
             return
+        if event.worker.group == "standing":
+            if event.state == WorkerState.SUCCESS and event.worker.result is not None:
+                self._sign_out(event.worker.result)
+            return
         if event.worker.group != "poll" or event.state != WorkerState.SUCCESS:
             return
         from wo_tui.screens.base import WoScreen
@@ -301,12 +309,37 @@ class WoApp(App[int]):
                 if isinstance(screen, WoScreen):
                     screen.first_token(token)
         elif token != self.data_token:
+            self._check_standing()
             for screen in self.screen_stack:
                 if isinstance(screen, WoScreen):
                     screen.data_changed(token)
                 elif (handler := getattr(screen, "on_data_changed", None)) is not None:
                     handler()
         self.data_token = token
+
+    def _check_standing(self) -> None:
+        """Someone changed the data: perhaps an admin changed this very user."""
+        if not self.signed_out:
+            self.run_worker(
+                lambda: standing(self.ctx),
+                thread=True,
+                exit_on_error=False,
+                group="standing",
+                exclusive=True,
+            )
+
+    def _sign_out(self, changed: Changed) -> None:
+        from wo_tui.screens.ended import SessionEndedScreen
+
+        if self.signed_out:
+            return
+        self.signed_out = True
+        advice = (
+            "Nothing more can be seen or saved here."
+            if changed.deactivated
+            else "Start wo-tui again to work with the new role or team."
+        )
+        self.push_screen(SessionEndedScreen(changed.why, advice))
 
     def _pm_generated(self, worker: Any, state: Any) -> None:
         from textual.worker import WorkerState

@@ -193,3 +193,42 @@ async def test_only_an_admin_reopens_closed_work(site: Site, app_for: AppFor) ->
         await pilot.press(*"Leak", "space", *"again", "enter")
         await settle(pilot)
     assert work_order(site, wo.number).status == lc.ASSIGNED
+
+
+async def test_an_open_app_signs_out_when_an_admin_changes_its_user(
+    site: Site, app_for: AppFor
+) -> None:
+    """alice's queue is open when the admin deactivates her from another process: within
+    a refresh the app covers her work with a sign-out screen, takes no other key, and
+    quits on enter. bob, made a requester meanwhile, is told to start again."""
+    from wo_tui.domain import admin
+    from wo_tui.screens.ended import SessionEndedScreen
+
+    _seed(site)
+    async with app_for(site.tech).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        admin.deactivate_user(site.admin, "alice")
+        for _ in range(60):
+            await pilot.pause(0.05)
+            if isinstance(pilot.app.screen, SessionEndedScreen):
+                break
+        screen = pilot.app.screen
+        assert isinstance(screen, SessionEndedScreen)
+        why = str(screen.query_one("#ended-why").render())
+        assert why == "alice was deactivated after wo-tui started."
+        await pilot.press("f2", "ctrl+p", "tab", "question_mark")
+        await pilot.pause()
+        assert pilot.app.screen is screen
+        await pilot.press("enter")
+        await pilot.pause()
+    assert pilot.app.return_code == 0
+    async with app_for(site.tech2).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        admin.add_user(site.admin, "bob", "requester")
+        for _ in range(60):
+            await pilot.pause(0.05)
+            if isinstance(pilot.app.screen, SessionEndedScreen):
+                break
+        assert "Start wo-tui again" in " ".join(
+            str(s.render()) for s in pilot.app.screen.query("Static")
+        )

@@ -84,23 +84,50 @@ class Ctx:
         an admin deactivated its user, or changed their role or team, must not go on
         saving with the old rights."""
         with self.store.write() as s:
-            _still_the_same(s, self.actor)
+            changed = _changed_since_start(s, self.actor)
+            if changed is not None:
+                raise PermissionDenied(changed.refusal)
             yield s
 
 
-def _still_the_same(s: Session, actor: Actor) -> None:
+@dataclass(frozen=True)
+class Changed:
+    """An admin changed this process's user after it resolved them."""
+
+    login: str
+    deactivated: bool
+
+    @property
+    def why(self) -> str:
+        if self.deactivated:
+            return f"{self.login} was deactivated after wo-tui started"
+        return f"{self.login}'s role or team changed after wo-tui started"
+
+    @property
+    def refusal(self) -> str:
+        if self.deactivated:
+            return f"{self.why}: nothing was saved."
+        return f"{self.why}: nothing was saved; start wo-tui again to work with the new one."
+
+
+def standing(ctx: Ctx) -> Changed | None:
+    """Whether this process's user is still who they started as (None) or not.
+
+    The app asks whenever the data changed, so a session an admin deactivated or
+    re-roled stops showing work as well as saving it."""
+    with ctx.store.read() as s:
+        return _changed_since_start(s, ctx.actor)
+
+
+def _changed_since_start(s: Session, actor: Actor) -> Changed | None:
     """Reads columns, not the User object: a verb that locks users before reading them
     (admin's ``_active_admins``) must not find its own row already loaded unlocked."""
     user = s.exec(select(User.active, User.role, User.team_id).where(User.id == actor.id)).first()
     if user is None or not user.active:
-        raise PermissionDenied(
-            f"{actor.login} was deactivated after wo-tui started: nothing was saved."
-        )
+        return Changed(actor.login, deactivated=True)
     if (user.role, user.team_id) != (actor.role, actor.team_id):
-        raise PermissionDenied(
-            f"{actor.login}'s role or team changed after wo-tui started: nothing was saved; "
-            "start wo-tui again to work with the new one."
-        )
+        return Changed(actor.login, deactivated=False)
+    return None
 
 
 @dataclass
