@@ -244,7 +244,7 @@ class DetailScreen(RecordScreen):
         self.detail = d
         self.contact = contact
         self.sub_title = d.label
-        self.query_one("#columns").remove_class("-pending")
+        self.reveal()
         self.query_one("#title", Static).update(
             _line("$label  $title", label=d.label, title=d.title)
         )

@@ -145,7 +145,7 @@ class RequestDetailScreen(RecordScreen):
         self.record = record
         r = record.request
         self.sub_title = r.label
-        self.query_one("#columns").remove_class("-pending")
+        self.reveal()
         self.query_one("#title", Static).update(
             _line("$label  $title", label=r.label, title=r.title)
         )
