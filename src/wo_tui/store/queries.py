@@ -384,8 +384,10 @@ def _work_page(
 ) -> list[BoardRow]:
     """The next ``limit`` work orders in (due, id) order.
 
-    Unfiltered by text, the next rows of each status are merged: one index range per
-    status. With text, the ids come from one query over every status, then only they
+    Unfiltered by text, the next (due, id) of each status are merged, one index range
+    per status, and only the page that wins is joined to names (joined inside each
+    arm, nine pages were joined to keep one, and building that statement cost as much
+    again: a page took twice as long). With text, the ids come from one query over every status, then only they
     are joined to names: the index's matches are looked up once, not once per status,
     and only a page of them is joined (at a million work orders a one-letter filter
     took 350 ms merged by status, and 560 ms joined before sorting).
@@ -407,7 +409,9 @@ def _work_page(
         return rows[::-1] if backward else rows
     arms = []
     for status in flt.statuses:
-        q = _wo_columns().where(WorkOrder.status == status, *_wo_filters(flt, now))
+        q = select(WorkOrder.id, WorkOrder.due_at).where(
+            WorkOrder.status == status, *_wo_filters(flt, now)
+        )
         if seek is not None:
             q = q.where(seek)
         arms.append(select(q.order_by(*order).limit(limit).subquery()))
@@ -415,7 +419,9 @@ def _work_page(
     merged_order = (
         (merged.c.due_at.desc(), merged.c.id.desc()) if backward else (merged.c.due_at, merged.c.id)
     )
-    rows = [_wo_row(r) for r in s.execute(select(merged).order_by(*merged_order).limit(limit))]
+    ids = select(merged.c.id).order_by(*merged_order).limit(limit)
+    q = _wo_columns().where(WorkOrder.id.in_(ids))
+    rows = [_wo_row(r) for r in s.execute(q.order_by(*order))]
     return rows[::-1] if backward else rows
 
 
