@@ -560,15 +560,19 @@ def board_position(store: Store, flt: BoardFilter, now: datetime, row: BoardRow)
         )
         seek = _seek(WorkOrder.due_at, WorkOrder.id, row.key, False, WORK)
         assert seek is not None
-        before = 0
         wheres = (
-            [[WorkOrder.status.in_(flt.statuses)]]
+            [WorkOrder.status.in_(flt.statuses)]
             if _searched(flt)
-            else [[WorkOrder.status == status] for status in flt.statuses]
+            else [WorkOrder.status == status for status in flt.statuses]
         )
-        for where in wheres:
-            q = select(func.count()).select_from(WorkOrder).where(*where, seek)
-            before += s.execute(q.where(*_wo_filters(flt, now))).scalar_one()
+        cells = [
+            select(func.count())
+            .select_from(WorkOrder)
+            .where(where, seek, *_wo_filters(flt, now))
+            .scalar_subquery()
+            for where in wheres
+        ]
+        before = sum(int(n) for n in s.execute(select(*cells)).one())
         return int(requests) + before
 
 
