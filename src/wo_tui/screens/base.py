@@ -318,6 +318,15 @@ class RecordScreen(WoScreen):
         """The first read arrived: show the record."""
         self.query_one("#columns").display = True
 
+    def done(self, message: str) -> Callable[[object], None]:
+        """What a decision made from the record does once saved: say so, read again."""
+
+        def then(_result: object) -> None:
+            self.notify(message, markup=False)
+            self.reload()
+
+        return then
+
     def action_scroll(self, direction: str) -> None:
         main = self.query_one("#main")
         if direction == "down":

@@ -69,7 +69,7 @@ def target(row: BoardRow, policy: SlaPolicy) -> datetime | None:
     if row.is_request:
         if row.submitted_at is None:
             return None
-        return row.submitted_at + policy.response(row.priority)
+        return sla.due_dates(row.submitted_at, row.priority, policy)[0]
     return row.due_at if row.status in lc.ACTIVE else None
 
 

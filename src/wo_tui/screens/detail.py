@@ -94,7 +94,7 @@ def _value(value: Any) -> str:
     return one_line(str(value), VALUE_WIDTH)
 
 
-def _line(template: str, **values: str) -> Content:
+def user_line(template: str, **values: str) -> Content:
     """A line built from a template of ours and values that are user text."""
     return Content.from_markup(template, **{k: clean_line(v) for k, v in values.items()})
 
@@ -148,7 +148,7 @@ def _change_lines(changes: tuple[Change, ...]) -> list[Content]:
         old, new = _shown_value(c.field, c.old), _shown_value(c.field, c.new)
         if old != new:
             lines.append(
-                _line("  $field: $old -> $new", field=field_label(c.field), old=old, new=new)
+                user_line("  $field: $old -> $new", field=field_label(c.field), old=old, new=new)
             )
     return lines
 
@@ -157,7 +157,7 @@ def timeline_lines(entries: tuple[TimelineEntry, ...]) -> Content:
     """Who did what when, and what it changed."""
     lines: list[Content] = []
     for entry in entries:
-        head = _line(
+        head = user_line(
             "[dim]$at[/] [b]$who[/] $action",
             at=entry.at.astimezone().strftime("%d %b %H:%M"),
             who=entry.who,
@@ -246,41 +246,43 @@ class DetailScreen(RecordScreen):
         self.sub_title = d.label
         self.reveal()
         self.query_one("#title", Static).update(
-            _line("$label  $title", label=d.label, title=d.title)
+            user_line("$label  $title", label=d.label, title=d.title)
         )
         assignee = d.assignee_login and f"{d.assignee_login} ({d.assignee_name})"
         fields = [
-            _line(
+            user_line(
                 "[b]$status[/]  $prio  $kind  from $source",
                 status=d.status_label,
                 prio=d.priority_label,
                 kind=d.kind.replace("_", " "),
                 source=d.source,
             ),
-            _line(
+            user_line(
                 "Asked by $requester  contact $contact",
                 requester=d.requester or "-",
                 contact=contact or "-",
             ),
-            _line(
+            user_line(
                 "Urgency $u  impact $i",
                 u=sla.LEVELS.get(d.urgency, "?"),
                 i=sla.LEVELS.get(d.impact, "?"),
             ),
-            _line(
+            user_line(
                 "Asset $tag $name",
                 tag=d.asset_tag or "-",
                 name=d.asset_name,
             ),
-            _line("Location $loc  site $site", loc=d.location or "-", site=d.site or "-"),
-            _line("Assigned $who  team $team", who=assignee or "-", team=d.team or "-"),
-            _line(
+            user_line("Location $loc  site $site", loc=d.location or "-", site=d.site or "-"),
+            user_line("Assigned $who  team $team", who=assignee or "-", team=d.team or "-"),
+            user_line(
                 "Requested $req  approved $app",
                 req=when(d.requested_at),
                 app=when(d.approved_at),
             ),
-            _line("Respond by $resp  due $due", resp=when(d.response_due_at), due=when(d.due_at)),
-            _line(
+            user_line(
+                "Respond by $resp  due $due", resp=when(d.response_due_at), due=when(d.due_at)
+            ),
+            user_line(
                 "Started $start  completed $done",
                 start=when(d.started_at),
                 done=when(d.completed_at),
@@ -288,21 +290,21 @@ class DetailScreen(RecordScreen):
         ]
         if d.closed_at or d.cancelled_at:
             fields.append(
-                _line("Closed $c  cancelled $x", c=when(d.closed_at), x=when(d.cancelled_at))
+                user_line("Closed $c  cancelled $x", c=when(d.closed_at), x=when(d.cancelled_at))
             )
         if d.estimated_minutes:
-            fields.append(_line("Estimate $est", est=format_minutes(d.estimated_minutes)))
+            fields.append(user_line("Estimate $est", est=format_minutes(d.estimated_minutes)))
         for label, reason in (
             ("On hold", d.hold_reason),
             ("Sent back", d.send_back_reason),
             ("Cancelled", d.cancel_reason),
         ):
             if reason:
-                fields.append(_line(f"{label}: $reason", reason=reason))
+                fields.append(user_line(f"{label}: $reason", reason=reason))
         if d.request is not None:
             r = d.request
             fields.append(
-                _line(
+                user_line(
                     "From $label ($status) by $who at $at",
                     label=r.label,
                     status=r.status,
@@ -310,14 +312,16 @@ class DetailScreen(RecordScreen):
                     at=when(r.submitted_at),
                 )
             )
-        fields.append(_line("Last changed by $who at $at", who=d.updated_by, at=when(d.updated_at)))
+        fields.append(
+            user_line("Last changed by $who at $at", who=d.updated_by, at=when(d.updated_at))
+        )
         self.query_one("#fields", Static).update(Content("\n").join(fields))
         overdue = self.query_one("#overdue", Static)
         overdue.display = d.overdue
         if d.overdue and d.due_at is not None:
             overdue.update(Content(f"Overdue: {sla.breach_label(d.due_at, clock.now())}"))
         self.query_one("#sla", Static).update(
-            _line(
+            user_line(
                 "SLA response $resp  resolution $res",
                 resp=_met(d.response_met),
                 res=_met(d.resolution_met),
@@ -328,7 +332,7 @@ class DetailScreen(RecordScreen):
         self.query_one("#closeout", Static).update(
             Content("\n").join(
                 [
-                    _line(
+                    user_line(
                         "Cause $cause  remedy $remedy  follow-up $fu  $noparts",
                         cause=d.cause_code or "-",
                         remedy=d.remedy_code or "-",
@@ -340,7 +344,7 @@ class DetailScreen(RecordScreen):
             )
         )
         labour = [
-            _line(
+            user_line(
                 "$time  $who  $day  $cost",
                 time=format_minutes(e.minutes),
                 who=e.login,
@@ -350,7 +354,7 @@ class DetailScreen(RecordScreen):
             for e in d.labour
         ]
         labour.append(
-            _line(
+            user_line(
                 "[b]Total $time  $cost[/]",
                 time=format_minutes(d.labour_minutes),
                 cost=format_money(d.labour_cents),
@@ -358,7 +362,7 @@ class DetailScreen(RecordScreen):
         )
         self.query_one("#labour", Static).update(Content("\n").join(labour))
         parts = [
-            _line(
+            user_line(
                 "$qty $unit x $number $name  $cost",
                 qty=f"{p.quantity:g}",
                 unit=p.unit,
@@ -368,8 +372,8 @@ class DetailScreen(RecordScreen):
             )
             for p in d.parts
         ]
-        parts.append(_line("[b]Total $cost[/]", cost=format_money(d.parts_cents)))
-        parts.append(_line("[b]Work order cost $cost[/]", cost=format_money(d.total_cents)))
+        parts.append(user_line("[b]Total $cost[/]", cost=format_money(d.parts_cents)))
+        parts.append(user_line("[b]Work order cost $cost[/]", cost=format_money(d.total_cents)))
         self.query_one("#parts", Static).update(Content("\n").join(parts))
         timeline = timeline_lines(d.timeline)
         self.query_one("#timeline", Static).update(timeline)
@@ -386,7 +390,7 @@ class DetailScreen(RecordScreen):
         if d.request is not None and perm.may(self.ctx.actor, "view_all_requests"):
             linked.add_option(
                 Option(
-                    _line(
+                    user_line(
                         "request $label  $status  by $who",
                         label=d.request.label,
                         status=d.request.status,
@@ -398,7 +402,7 @@ class DetailScreen(RecordScreen):
         for role, work in rows:
             linked.add_option(
                 Option(
-                    _line(
+                    user_line(
                         "$role $label  $status  $title",
                         role=role,
                         label=work.label,
@@ -450,20 +454,13 @@ class DetailScreen(RecordScreen):
     def _version(self) -> int | None:
         return self.detail.version if self.detail else None
 
-    def _done(self, message: str) -> Any:
-        def then(_result: object) -> None:
-            self.notify(message, markup=False)
-            self.reload()
-
-        return then
-
     def action_start(self) -> None:
         self.run_db(
             sv.start,
             self.ctx,
             self.number,
             expected_version=self._version(),
-            then=self._done(f"{wo_label(self.number)} started."),
+            then=self.done(f"{wo_label(self.number)} started."),
         )
 
     def action_resume(self) -> None:
@@ -472,7 +469,7 @@ class DetailScreen(RecordScreen):
             self.ctx,
             self.number,
             expected_version=self._version(),
-            then=self._done(f"{wo_label(self.number)} resumed."),
+            then=self.done(f"{wo_label(self.number)} resumed."),
         )
 
     def action_close(self) -> None:
@@ -485,7 +482,7 @@ class DetailScreen(RecordScreen):
                     self.ctx,
                     self.number,
                     expected_version=version,
-                    then=self._done(f"{wo_label(self.number)} closed."),
+                    then=self.done(f"{wo_label(self.number)} closed."),
                 )
 
         ask(
@@ -507,7 +504,7 @@ class DetailScreen(RecordScreen):
                 choice.code,
                 choice.detail,
                 expected_version=version,
-                then=self._done(f"{wo_label(self.number)} on hold."),
+                then=self.done(f"{wo_label(self.number)} on hold."),
             )
 
         ask(self, HoldPrompt(f"Hold {wo_label(self.number)}"), held)
@@ -523,7 +520,7 @@ class DetailScreen(RecordScreen):
                 self.number,
                 reason,
                 expected_version=version,
-                then=self._done(done),
+                then=self.done(done),
             )
 
         ask(self, ReasonPrompt(title, label), given)
@@ -546,7 +543,7 @@ class DetailScreen(RecordScreen):
                 assignee=choice.assignee,
                 team=choice.team,
                 expected_version=version,
-                then=self._done(f"Assigned {label} to {choice.label}."),
+                then=self.done(f"Assigned {label} to {choice.label}."),
             )
 
         ask(self, AssigneePicker(f"Assign {label} to"), chosen)
@@ -565,7 +562,7 @@ class DetailScreen(RecordScreen):
                 choice.urgency,
                 choice.impact,
                 expected_version=version,
-                then=self._done(f"{d.label} is now P{choice.priority}."),
+                then=self.done(f"{d.label} is now P{choice.priority}."),
             )
 
         ask_priority(self, d.label, d.urgency, d.impact, chosen)
@@ -583,7 +580,7 @@ class DetailScreen(RecordScreen):
                         self.number,
                         reason,
                         expected_version=version,
-                        then=self._done(f"{label} cancelled."),
+                        then=self.done(f"{label} cancelled."),
                     )
 
             ask(self, ConfirmDialog(f"Cancel {label}?", f"Reason: {reason}"), confirmed)
@@ -603,7 +600,7 @@ class DetailScreen(RecordScreen):
                 self.ctx,
                 self.number,
                 body,
-                then=self._done("Note added."),
+                then=self.done("Note added."),
             )
 
         ask(self, TextPrompt(f"Note on {wo_label(self.number)}", "Note"), noted)

@@ -33,9 +33,9 @@ from wo_tui.domain.refs import req_label, wo_label
 from wo_tui.domain.views import RequestDetail
 from wo_tui.errors import WoError
 from wo_tui.screens.base import RecordScreen
-from wo_tui.screens.detail import timeline_lines, when
+from wo_tui.screens.detail import timeline_lines, user_line, when
 from wo_tui.screens.triage import ask_duplicate_of, ask_priority, ask_reject
-from wo_tui.text import clean, clean_line
+from wo_tui.text import clean
 from wo_tui.widgets.pickers import ConfirmDialog, PriorityChoice, ask
 
 DUPLICATE_LIMIT = 10
@@ -76,11 +76,6 @@ def read_record(store: Any, number: int, actor: Actor) -> RequestRecord:
             )
         )
     return RequestRecord(request, duplicates)
-
-
-def _line(template: str, **values: str) -> Content:
-    """A line built from a template of ours and values that are user text."""
-    return Content.from_markup(template, **{k: clean_line(v) for k, v in values.items()})
 
 
 class RequestDetailScreen(RecordScreen):
@@ -147,28 +142,30 @@ class RequestDetailScreen(RecordScreen):
         self.sub_title = r.label
         self.reveal()
         self.query_one("#title", Static).update(
-            _line("$label  $title", label=r.label, title=r.title)
+            user_line("$label  $title", label=r.label, title=r.title)
         )
         asset = f"{r.asset_tag} {r.asset_name}" if r.asset_tag else "-"
         self.query_one("#fields", Static).update(
             Content("\n").join(
                 [
-                    _line(
+                    user_line(
                         "[b]$status[/]  $prio  urgency $u  impact $i",
                         status=STATUS_TEXT.get(r.status, r.status),
                         prio=sla.PRIORITY_LABELS.get(r.priority, f"P{r.priority}"),
                         u=sla.LEVELS.get(r.urgency, "?"),
                         i=sla.LEVELS.get(r.impact, "?"),
                     ),
-                    _line(
+                    user_line(
                         "Asked by $requester  contact $contact",
                         requester=r.requester or "-",
                         contact=r.contact or "-",
                     ),
-                    _line("Source $source", source=r.source or "-"),
-                    _line("Asset $asset", asset=asset),
-                    _line("Location $loc  site $site", loc=r.location or "-", site=r.site or "-"),
-                    _line(
+                    user_line("Source $source", source=r.source or "-"),
+                    user_line("Asset $asset", asset=asset),
+                    user_line(
+                        "Location $loc  site $site", loc=r.location or "-", site=r.site or "-"
+                    ),
+                    user_line(
                         "Submitted by $who at $at",
                         who=r.submitted_by or "-",
                         at=when(r.submitted_at),
@@ -186,7 +183,7 @@ class RequestDetailScreen(RecordScreen):
         self.refresh_bindings()
 
     def _response_due(self, r: RequestDetail) -> datetime:
-        return r.submitted_at + self.ctx.settings.sla.response(r.priority)
+        return sla.due_dates(r.submitted_at, r.priority, self.ctx.settings.sla)[0]
 
     def _show_clock(self) -> None:
         """Respond by when, and how long is left (or how late it is) while it waits;
@@ -206,25 +203,25 @@ class RequestDetailScreen(RecordScreen):
         else:
             left, late = "-", False
         box.set_class(late and r.status == lc.REQ_NEW, "-late")
-        box.update(_line("Respond by $due  ($left)", due=when(due), left=left))
+        box.update(user_line("Respond by $due  ($left)", due=when(due), left=left))
 
     def _show_outcome(self, r: RequestDetail) -> None:
         lines: list[Content] = []
         if r.triaged_by:
             lines.append(
-                _line(
+                user_line(
                     "Triaged by $who at $at",
                     who=r.triaged_by,
                     at=when(r.triaged_at),
                 )
             )
         if r.reject_reason:
-            lines.append(_line("Rejected: $reason", reason=r.reject_reason))
+            lines.append(user_line("Rejected: $reason", reason=r.reject_reason))
         if r.work_order is not None:
             w = r.work_order
             verb = "Duplicate of" if r.status == lc.REQ_DUPLICATE else "Became"
             lines.append(
-                _line(
+                user_line(
                     f"{verb} $label  $status  $title  (w opens it)",
                     label=w.label,
                     status=lc.STATUS_LABELS.get(w.status, w.status),
@@ -243,7 +240,7 @@ class RequestDetailScreen(RecordScreen):
         if not shown:
             return
         caption.update(
-            _line(
+            user_line(
                 "Possible duplicates: open work on $tag (tab, then enter opens)",
                 tag=r.asset_tag,
             )
@@ -253,7 +250,7 @@ class RequestDetailScreen(RecordScreen):
         for work in found:
             options.add_option(
                 Option(
-                    _line(
+                    user_line(
                         "$label  $status  $title",
                         label=work.label,
                         status=work.status,
@@ -288,13 +285,6 @@ class RequestDetailScreen(RecordScreen):
         return super().check_action(action, parameters)
 
     # ------------------------------------------------------------ the decisions
-
-    def _done(self, message: str) -> Any:
-        def then(_result: object) -> None:
-            self.notify(message, markup=False)
-            self.reload()
-
-        return then
 
     def _refused(self, error: WoError) -> None:
         """Someone else decided first, most likely: say so and show what they did."""
@@ -331,7 +321,7 @@ class RequestDetailScreen(RecordScreen):
                 self.ctx,
                 self.number,
                 reason,
-                then=self._done(f"Rejected {label}."),
+                then=self.done(f"Rejected {label}."),
                 on_error=self._refused,
             )
 
@@ -349,7 +339,7 @@ class RequestDetailScreen(RecordScreen):
                 self.ctx,
                 self.number,
                 number,
-                then=self._done(f"{label} marked as a duplicate of {wo_label(number)}."),
+                then=self.done(f"{label} marked as a duplicate of {wo_label(number)}."),
                 on_error=self._refused,
             )
 
@@ -368,7 +358,7 @@ class RequestDetailScreen(RecordScreen):
                 self.number,
                 choice.urgency,
                 choice.impact,
-                then=self._done(f"{label} is now P{choice.priority}."),
+                then=self.done(f"{label} is now P{choice.priority}."),
                 on_error=self._refused,
             )
 
