@@ -204,8 +204,6 @@ def add_user(
     perm.require(ctx.actor, "manage_users")
     with ctx.write() as s:
         _active_admins(s)  # locked before anything is read: see there
-        existing = s.exec(select(User).where(User.login == clean_line(login or ""))).first()
-        was_active = existing is not None and existing.active
         user, changes, created = _user_row(
             s, ctx.actor, login, role, display_name, team, rate_cents
         )
@@ -213,7 +211,7 @@ def add_user(
         assert user.id is not None
         if created:
             action = "create"
-        elif not was_active:
+        elif "active" in changes:
             action = "reactivate"
         else:
             action = "update"
