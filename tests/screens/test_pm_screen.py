@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlmodel import select
+from textual.pilot import Pilot
 from textual.widgets import Select
 
 from tests.conftest import Site
@@ -31,6 +33,17 @@ def _seed(site: Site) -> int:
     )
     assert sched.id is not None
     return sched.id
+
+
+async def _new_schedule_form(pilot: Pilot[Any]) -> ScheduleForm:
+    """The PM section's form for a new schedule, opened by keys."""
+    await pilot.press("4")
+    await settle(pilot)
+    await pilot.press("n")
+    await settle(pilot)
+    form = pilot.app.screen
+    assert isinstance(form, ScheduleForm)
+    return form
 
 
 def _schedules(site: Site) -> list[PMSchedule]:
@@ -71,12 +84,7 @@ async def test_list_generate_pause_skip(site: Site, app_for: AppFor) -> None:
 
 async def test_create_and_edit_in_the_form(site: Site, app_for: AppFor) -> None:
     async with app_for(site.dispatcher).run_test(size=(80, 24)) as pilot:
-        await pilot.press("4")
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        form = pilot.app.screen
-        assert isinstance(form, ScheduleForm)
+        form = await _new_schedule_form(pilot)
         await pilot.press(*"Filter change")
         form.query_one("#f_asset").value = "AHU-01"
         form.query_one("#f_every").value = "3 months"
@@ -200,12 +208,7 @@ async def test_location_only_pm_with_instructions_from_the_form(
     site: Site, app_for: AppFor
 ) -> None:
     async with app_for(site.dispatcher).run_test(size=(80, 24)) as pilot:
-        await pilot.press("4")
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        form = pilot.app.screen
-        assert isinstance(form, ScheduleForm)
+        form = await _new_schedule_form(pilot)
         await pilot.press(*"Fire door check")
         form.query_one("#f_asset").value = ""
         loc_id = formreads.location_choices(site.store)[0][0]
